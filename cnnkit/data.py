@@ -1,0 +1,391 @@
+"""Fashion-MNIST for the CNN chapter: find it, verify it, and serve it in batches.
+
+d2l's ``load_data_fashion_mnist`` downloads the data with torchvision and
+decodes every image through PIL in ``DataLoader`` workers. Here:
+
+* the four official IDX ``.gz`` files are *looked for* on disk first (see
+  :func:`find_fashion_mnist`), so no internet is needed;
+* they are read with ``gzip`` + ``numpy`` (well under a second) and verified
+  against the official md5 sums, so a damaged copy is reported instead of
+  silently training on garbage; nothing is ever written next to them (the
+  shared course folder is read-only);
+* a split is kept as one uint8 tensor and cut into batches by
+  :class:`TensorBatches`: no worker processes, deterministic shuffling, and
+  the whole split can sit on the GPU.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import math
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "DatasetNotFoundError",
+    "DatasetChecksumError",
+    "TensorBatches",
+    "find_fashion_mnist",
+    "read_fashion_mnist",
+    "get_fashion_mnist_labels",
+    "load_data_fashion_mnist",
+]
+
+#: Environment variable naming a folder that holds the four files.
+ENV_VAR = "CNN_KIT_DATA"
+#: ``datasets/`` at the repository root (ignored by git; drop the files there).
+REPO_DATA_DIR = Path(__file__).resolve().parents[1] / "datasets"
+#: Where ``apt-get install dataset-fashion-mnist`` puts the files.
+DEBIAN_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")
+#: Download target when ``datasets/`` is not writable (e.g. an installed package).
+#: (``expanduser`` rather than ``Path.home()``: it cannot raise in a sandbox without $HOME.)
+USER_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "cnn-kit"
+
+#: Folders searched after ``root`` and ``$CNN_KIT_DATA``, in order, as (description, folder).
+#: A module-level tuple so that tests can replace it.
+DEFAULT_CANDIDATES: tuple[tuple[str, Path], ...] = (
+    ("repository folder", REPO_DATA_DIR),
+    ("Debian package dataset-fashion-mnist", DEBIAN_DATA_DIR),
+    ("download cache", USER_CACHE_DIR),
+)
+#: Inside each candidate folder the files may sit directly, in torchvision's
+#: layout (``FashionMNIST/raw``) or in a ``fashion-mnist`` subfolder.
+LAYOUTS: tuple[str, ...] = (".", "FashionMNIST/raw", "fashion-mnist")
+
+#: Size in bytes and md5 of each file's DECOMPRESSED contents (official release).
+#: The .gz bytes themselves differ between copies (Debian rewrote the gzip headers).
+CHECKSUMS: dict[str, tuple[int, str]] = {
+    "train-images-idx3-ubyte": (47_040_016, "f4a8712d7a061bf5bd6d2ca38dc4d50a"),
+    "train-labels-idx1-ubyte": (60_008, "9018921c3c673c538a1fc5bad174d6f9"),
+    "t10k-images-idx3-ubyte": (7_840_016, "8181f5470baa50b63fa0f6fddb340f0a"),
+    "t10k-labels-idx1-ubyte": (10_008, "15d484375f8d13e6eb1aabb0c3f46965"),
+}
+#: (images file, labels file) of each split; ``True`` is the training split.
+SPLIT_FILES: dict[bool, tuple[str, str]] = {
+    True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+#: d2l's text labels, indexed by class number.
+TEXT_LABELS: tuple[str, ...] = (
+    "t-shirt", "trouser", "pullover", "dress", "coat",
+    "sandal", "shirt", "sneaker", "bag", "ankle boot",
+)
+
+PathLike = str | os.PathLike
+Device = str | torch.device | None
+Size = int | tuple[int, int] | None
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """The four Fashion-MNIST files are in none of the places looked at."""
+
+
+class DatasetChecksumError(ValueError):
+    """A Fashion-MNIST file is damaged or is not the official one."""
+
+
+# ----------------------------------------------------------------------------- finding
+
+
+def _data_file(folder: Path, name: str) -> Path | None:
+    """``folder/name.gz`` or, failing that, the already decompressed ``folder/name``."""
+    for path in (folder / f"{name}.gz", folder / name):
+        if path.is_file():
+            return path
+    return None
+
+
+def _search(folder: Path) -> tuple[Path | None, str]:
+    """Return (the folder holding all four files, or None; what was seen, for the error message)."""
+    if not folder.is_dir():
+        return None, "no such folder"
+    seen = "no Fashion-MNIST files in it"
+    for layout in LAYOUTS:
+        sub = folder / layout
+        if not sub.is_dir():
+            continue
+        missing = [name for name in CHECKSUMS if _data_file(sub, name) is None]
+        if not missing:
+            return sub, "found"
+        if len(missing) < len(CHECKSUMS) and seen.startswith("no "):
+            seen = f"incomplete: {sub} lacks {', '.join(missing)}"
+    return None, seen
+
+
+def _download_dir() -> Path:
+    """The repository's ``datasets/`` if writable, else the user cache folder."""
+    if REPO_DATA_DIR.is_dir() and os.access(REPO_DATA_DIR, os.W_OK):
+        return REPO_DATA_DIR
+    USER_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    return USER_CACHE_DIR
+
+
+def _download(target: Path) -> None:
+    """Let torchvision fetch the four official files into ``target/FashionMNIST/raw`` (needs internet)."""
+    from torchvision.datasets import FashionMNIST  # imported here: slow, and only needed online
+
+    FashionMNIST(root=str(target), train=True, download=True)
+
+
+def _not_found_message(looked: list[str]) -> str:
+    files = ", ".join(f"{name}.gz" for name in CHECKSUMS)
+    places = "\n".join(f"  {i}. {line}" for i, line in enumerate(looked, 1))
+    return (
+        "Fashion-MNIST was not found.\n"
+        f"Looked for the four files {files} in each folder below, directly or in its "
+        f"{' or '.join(sub + '/' for sub in LAYOUTS[1:])} subfolder:\n"
+        f"{places}\n"
+        "Get the data in one of these ways:\n"
+        "  * Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist "
+        f"(installs them in {DEBIAN_DATA_DIR}/)\n"
+        "  * put the four .gz files (from the course's shared folder, or Zalando's release "
+        "https://github.com/zalandoresearch/fashion-mnist) in a folder, then set "
+        f"{ENV_VAR}=/that/folder or pass root='/that/folder' (or drop them into {REPO_DATA_DIR}/)\n"
+        "  * with internet access, call again with download=True (torchvision downloads them)\n"
+        f"See {REPO_DATA_DIR / 'README.md'}."
+    )
+
+
+def find_fashion_mnist(root: PathLike | None = None, download: bool = True) -> Path:
+    """Return the folder that holds the four Fashion-MNIST files.
+
+    Looks, in this order, at: ``root``; the folder in ``$CNN_KIT_DATA``; ``datasets/``
+    at the repository root; Debian's ``/usr/share/datasets/fashion-mnist/``; the
+    download cache. In each folder the files may sit directly, under
+    ``FashionMNIST/raw/`` (torchvision's layout) or under ``fashion-mnist/``.
+    Only if all of these fail and ``download`` is true does it ask torchvision to
+    download the files (which needs internet).
+
+    Raises:
+        DatasetNotFoundError: nothing found (and the download failed or was not
+            allowed); the message lists every place looked at and how to get the data.
+    """
+    env = os.environ.get(ENV_VAR)
+    candidates: list[tuple[str, Path | None]] = [
+        ("root argument", Path(root).expanduser() if root is not None else None),
+        (f"${ENV_VAR}", Path(env).expanduser() if env else None),
+        *DEFAULT_CANDIDATES,
+    ]
+    looked = []
+    for label, folder in candidates:
+        if folder is None:
+            looked.append(f"{label}: not {'given' if label.startswith('root') else 'set'}")
+            continue
+        found, seen = _search(folder)
+        if found is not None:
+            return found
+        looked.append(f"{label}: {folder} -> {seen}")
+
+    if not download:
+        looked.append("download: not tried (download=False)")
+    else:
+        target = None
+        try:
+            target = _download_dir()
+            _download(target)
+        except Exception as exc:  # offline: urllib/OSError/RuntimeError; report it, no traceback
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            looked.append(f"download into {target or USER_CACHE_DIR}: failed ({reason})")
+        else:
+            found, seen = _search(target)
+            if found is not None:
+                return found
+            looked.append(f"download into {target}: finished, but {seen}")
+    raise DatasetNotFoundError(_not_found_message(looked))
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _parse_idx(data: bytes, magic: int, source: Path) -> np.ndarray:
+    """Decode an IDX file: big-endian uint32 magic (0x08 = uint8 in byte 2, ndim in byte 3),
+    one big-endian uint32 per dimension, then the uint8 payload."""
+    got_magic = int.from_bytes(data[:4], "big")
+    if got_magic != magic:
+        raise DatasetChecksumError(f"{source}: IDX magic number is {got_magic}, expected {magic}")
+    ndim = magic & 0xFF
+    offset = 4 + 4 * ndim
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    if len(data) - offset != math.prod(dims) or (ndim == 3 and dims[1:] != (28, 28)):
+        raise DatasetChecksumError(f"{source}: IDX dimensions {dims} do not fit a {len(data)}-byte file")
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)  # read-only view
+
+
+@functools.lru_cache(maxsize=8)
+def _load_idx_cached(path: Path, mtime_ns: int, size: int) -> np.ndarray:
+    """Read, verify and decode one file. Cached per process; the file's mtime and
+    size are part of the key so a replaced file is read again."""
+    name = path.name.removesuffix(".gz")
+    expected_size, expected_md5 = CHECKSUMS[name]
+    raw = path.read_bytes()
+    try:
+        data = gzip.decompress(raw) if path.suffix == ".gz" else raw
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DatasetChecksumError(f"{path}: cannot be decompressed ({exc}); replace the file") from None
+    got_md5 = hashlib.md5(data).hexdigest()
+    if len(data) != expected_size or got_md5 != expected_md5:
+        raise DatasetChecksumError(
+            f"{path}: checksum mismatch for {name}: expected {expected_size} bytes with md5 "
+            f"{expected_md5}, got {len(data)} bytes with md5 {got_md5}. The file is damaged "
+            "or not the official Fashion-MNIST; replace it (see datasets/README.md)."
+        )
+    return _parse_idx(data, 2051 if "images" in name else 2049, path)
+
+
+def _load_idx(path: Path) -> np.ndarray:
+    stat = path.stat()
+    return _load_idx_cached(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+def read_fashion_mnist(
+    train: bool = True, root: PathLike | None = None, download: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return one split as (images, labels): uint8 ``(N, 28, 28)`` and int64 ``(N,)``.
+
+    ``train=True`` gives the 60,000 training examples, ``False`` the 10,000 test
+    examples. Files are found by :func:`find_fashion_mnist`, verified by md5 of
+    their decompressed contents and cached in memory, so a second call costs
+    only a copy. The returned tensors are the caller's own (changing them does
+    not change later calls).
+
+    Raises:
+        DatasetNotFoundError: see :func:`find_fashion_mnist`.
+        DatasetChecksumError: a file is damaged or not the official one.
+    """
+    folder = find_fashion_mnist(root, download)
+    images_name, labels_name = SPLIT_FILES[bool(train)]
+    images = _load_idx(_data_file(folder, images_name))
+    labels = _load_idx(_data_file(folder, labels_name))
+    return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
+
+
+def get_fashion_mnist_labels(labels: Iterable[int] | torch.Tensor) -> list[str]:
+    """Turn class numbers into d2l's text labels, e.g. ``[0, 9]`` -> ``['t-shirt', 'ankle boot']``."""
+    return [TEXT_LABELS[int(i)] for i in labels]
+
+
+# ----------------------------------------------------------------------------- batching
+
+
+class TensorBatches:
+    """Mini-batches cut from a whole split held in memory as ONE tensor.
+
+    Iterating yields ``(X, y)``: ``X`` float32 ``(B, C, H, W)`` and ``y`` int64
+    ``(B,)``, on ``device``. uint8 images are scaled to [0, 1] batch by batch
+    (``X.float().div_(255)``, like torchvision's ``ToTensor``); floating-point
+    images are used as they are. With ``resize`` each batch is resized
+    bilinearly (like torchvision's ``Resize`` on tensors; an int means a square).
+
+    With ``shuffle=True`` every pass uses a new order from ``torch.randperm``
+    seeded with ``seed + epoch`` (``epoch`` counts the passes started so far),
+    so runs are reproducible and epochs differ. Every example appears exactly
+    once per pass; the last batch may be smaller (``len()`` counts it).
+
+    Attributes:
+        images: the stored images, ``(N, C, H, W)`` (a ``(N, H, W)`` input gets C = 1).
+        labels: the stored labels, int64 ``(N,)``.
+        batch_size, shuffle, seed, device, resize, epoch.
+    """
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        *,
+        shuffle: bool = False,
+        seed: int = 0,
+        device: Device = None,
+        resize: Size = None,
+    ) -> None:
+        if images.dim() == 3:
+            images = images.unsqueeze(1)  # (N, H, W) -> (N, 1, H, W)
+        if images.dim() != 4:
+            raise ValueError(f"images must be (N, H, W) or (N, C, H, W), got shape {tuple(images.shape)}")
+        if labels.dim() != 1 or len(labels) != len(images):
+            raise ValueError(f"labels must be (N,) with N = {len(images)}, got shape {tuple(labels.shape)}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.device = torch.device(device) if device is not None else images.device
+        self.images = images.to(self.device)  # moved once, not per batch
+        self.labels = labels.to(self.device, torch.int64)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.seed = seed
+        self.resize = (resize, resize) if isinstance(resize, int) else resize
+        self.epoch = 0
+
+    @property
+    def num_examples(self) -> int:
+        """Number of examples in the split (N)."""
+        return len(self.labels)
+
+    def __len__(self) -> int:
+        """Number of batches per pass, the last partial one included."""
+        return math.ceil(self.num_examples / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        # The order is drawn here, not lazily, so each iter() call is one epoch.
+        order = None
+        if self.shuffle:
+            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            order = torch.randperm(self.num_examples, generator=generator).to(self.device)
+        self.epoch += 1
+        return self._batches(order)
+
+    def _batches(self, order: torch.Tensor | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        for start in range(0, self.num_examples, self.batch_size):
+            if order is None:
+                X = self.images[start : start + self.batch_size]
+                y = self.labels[start : start + self.batch_size].clone()
+            else:
+                idx = order[start : start + self.batch_size]
+                X, y = self.images[idx], self.labels[idx]
+            yield self._to_float(X), y
+
+    def _to_float(self, X: torch.Tensor) -> torch.Tensor:
+        X = X.float().div_(255) if X.dtype == torch.uint8 else X.to(torch.float32, copy=True)
+        if self.resize is not None:
+            X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False, antialias=False)
+        return X
+
+    def __repr__(self) -> str:
+        return (
+            f"TensorBatches({self.num_examples} examples, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, seed={self.seed}, device={self.device}, resize={self.resize})"
+        )
+
+
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: Size = None,
+    *,
+    root: PathLike | None = None,
+    seed: int = 0,
+    device: Device = None,
+    download: bool = True,
+) -> tuple[TensorBatches, TensorBatches]:
+    """Return (train_iter, test_iter) like d2l's ``load_data_fashion_mnist(batch_size, resize)``.
+
+    The training batches are shuffled (reproducibly, from ``seed``), the test
+    batches are not. ``device`` puts the whole split there once (e.g.
+    ``device=try_gpu()``), so batches need no copy during training.
+    ``root`` and ``download`` are passed to :func:`find_fashion_mnist`.
+    """
+    train_images, train_labels = read_fashion_mnist(True, root, download)
+    test_images, test_labels = read_fashion_mnist(False, root, download)
+    train_iter = TensorBatches(
+        train_images, train_labels, batch_size, shuffle=True, seed=seed, device=device, resize=resize
+    )
+    test_iter = TensorBatches(
+        test_images, test_labels, batch_size, shuffle=False, seed=seed, device=device, resize=resize
+    )
+    return train_iter, test_iter
