@@ -1,0 +1,87 @@
+"""Comparisons that explain themselves: expected vs got (shape, dtype, worst element) and the input."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .framework import CheckFailed, Text, type_name
+
+
+def show(value: Any, limit: int = 6) -> str:
+    """A compact one-line picture of a value; tensors show shape, dtype and (small) contents."""
+    if isinstance(value, torch.Tensor):
+        head = f"tensor {'x'.join(map(str, value.shape)) or 'scalar'} {str(value.dtype).removeprefix('torch.')}"
+        if value.numel() <= limit * limit and value.dim() <= 2:
+            rows = value.tolist()
+            return f"{head} {_round(rows)}"
+        return head
+    if isinstance(value, (list, tuple)) and len(value) > 12:
+        return f"{type(value).__name__} of {len(value)} items"
+    return repr(value)
+
+
+def _round(data):
+    if isinstance(data, list):
+        return [_round(v) for v in data]
+    return round(data, 4) if isinstance(data, float) else data
+
+
+def show_inputs(inputs: dict[str, Any]) -> str:
+    return ", ".join(f"{name} = {show(value)}" for name, value in inputs.items())
+
+
+def with_inputs(text: Text, inputs: dict[str, Any] | None) -> Text:
+    if not inputs:
+        return text
+    shown = show_inputs(inputs)
+    return text + Text(f"\n  counterexample: {shown}", f"\n  反例：{shown}")
+
+
+def tensor_result(value: Any, what: str, inputs: dict[str, Any] | None = None) -> torch.Tensor:
+    """Insist on a plain ``torch.Tensor`` (no subclass, list or array)."""
+    if type(value) is not torch.Tensor:
+        got = type_name(value)
+        raise CheckFailed(with_inputs(Text(f"{what} must return a torch.Tensor, got {got}",
+                                           f"{what} 应返回 torch.Tensor，实际返回 {got}"), inputs))
+    return value
+
+
+def expect_shape(got: torch.Tensor, shape: tuple, what: str, inputs: dict[str, Any] | None = None) -> None:
+    if tuple(got.shape) != tuple(shape):
+        raise CheckFailed(with_inputs(Text(f"{what}: expected shape {tuple(shape)}, got {tuple(got.shape)}",
+                                           f"{what}：期望形状 {tuple(shape)}，实际为 {tuple(got.shape)}"), inputs),
+                          hint=Text("Check the output-size formula n - k + 1 for each dimension.",
+                                    "检查每个维度的输出大小公式 n - k + 1。"))
+
+
+def expect_close(got: Any, expected: torch.Tensor, what: str, inputs: dict[str, Any] | None = None,
+                 rtol: float = 1e-4, atol: float = 1e-4, check_dtype: bool = False) -> None:
+    """Fail unless ``got`` is a tensor of the expected shape whose values match within tolerance."""
+    got = tensor_result(got, what, inputs)
+    expect_shape(got, expected.shape, what, inputs)
+    if check_dtype and got.dtype != expected.dtype:
+        raise CheckFailed(with_inputs(Text(f"{what}: expected dtype {expected.dtype}, got {got.dtype}",
+                                           f"{what}：期望数据类型 {expected.dtype}，实际为 {got.dtype}"), inputs))
+    if got.is_complex() or not (got.is_floating_point() or got.dtype in (torch.int64, torch.int32, torch.bool)):
+        raise CheckFailed(with_inputs(Text(f"{what}: unexpected dtype {got.dtype}",
+                                           f"{what}：数据类型 {got.dtype} 不符合要求"), inputs))
+    got64, expected64 = got.detach().to(torch.float64), expected.detach().to(torch.float64)
+    bad = ~torch.isclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=False)
+    if bad.any():
+        error = (got64 - expected64).abs().nan_to_num(float("inf")).masked_fill(~bad, -1)
+        index = tuple(int(i) for i in torch.unravel_index(error.argmax(), error.shape)) if error.dim() else ()
+        where = f"at {list(index)}" if index else ""
+        text = Text(f"{what}: {int(bad.sum())} of {bad.numel()} values differ; worst {where}: "
+                    f"expected {expected64[index].item():.6g}, got {got64[index].item():.6g}",
+                    f"{what}：{bad.numel()} 个值中有 {int(bad.sum())} 个不符；最大偏差位于 {list(index)}："
+                    f"期望 {expected64[index].item():.6g}，实际 {got64[index].item():.6g}")
+        raise CheckFailed(with_inputs(text, inputs))
+
+
+def expect_equal(got: Any, expected: Any, what: str, inputs: dict[str, Any] | None = None,
+                 hint: Text | None = None) -> None:
+    """Plain equality for non-tensor results (shapes, counts, dicts, traces)."""
+    if got != expected:
+        raise CheckFailed(with_inputs(Text(f"{what}: expected {show(expected)}, got {show(got)}",
+                                           f"{what}：期望 {show(expected)}，实际 {show(got)}"), inputs), hint)

@@ -1,0 +1,90 @@
+"""Command line: a thin layer over ``runner.grade`` and the report renderers.
+
+Exit status: 0 when grading completed (whatever the score), 1 when ``--fail-under`` is not met,
+2 when grading could not run (bad arguments, unreadable submission).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .checks import EXERCISE_NAMES
+from .checks.framework import Options
+from .load import SubmissionError
+from .report.render import FORMATS
+from .runner import grade
+from .worker.client import WorkerConfig
+
+EXAMPLES = """examples:
+  autograde grade exercises/                      grade a filled-in copy of exercises/
+  autograde grade path/to/student-repo --json out.json --only corr2d,pooling
+  autograde grade solutions --format markdown --lang zh
+"""
+
+
+def parse_only(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in EXERCISE_NAMES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown exercise {', '.join(unknown)}; choose from {', '.join(EXERCISE_NAMES)}")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autograde", description="Grade d2l CNN-chapter exercises with hidden property-based checks; "
+        "student code runs in a separate worker process.", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    g = commands.add_parser("grade", help="grade one submission", epilog=EXAMPLES,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    g.add_argument("submission", help="a folder with the exercise modules, or a repository root containing exercises/")
+    g.add_argument("--json", metavar="OUT", help="also write the JSON report to OUT")
+    g.add_argument("--only", metavar="EX[,EX...]", type=parse_only, action="extend",
+                   help=f"grade only these exercises ({', '.join(EXERCISE_NAMES)})")
+    g.add_argument("--format", choices=sorted(FORMATS), default="text", help="what to print (default: text)")
+    g.add_argument("--lang", choices=("en", "zh"), default="en", help="language of messages (default: en)")
+    g.add_argument("--seed", type=int, help="seed for the hidden tests (default: fixed, derandomized)")
+    g.add_argument("--fail-under", type=float, metavar="SCORE", help="exit with status 1 when the score is lower")
+    g.add_argument("--timeout", type=float, default=WorkerConfig.call_timeout,
+                   help="seconds one call of student code may take (default: %(default)s; training has its own budget)")
+    return parser
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Write ``content`` to ``path`` through a temporary file and a rename: never a half report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    os.replace(temporary, path)
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    config = WorkerConfig(call_timeout=args.timeout)
+    report = grade(args.submission, only=args.only, options=Options(seed=args.seed), config=config)
+    if args.json:
+        write_atomically(Path(args.json), FORMATS["json"](report, args.lang))
+    sys.stdout.write(FORMATS[args.format](report, args.lang))
+    if args.fail_under is not None and report.score < args.fail_under:
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return run_grade(args)
+    except SubmissionError as exc:
+        print(f"autograde: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"autograde: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,121 @@
+"""Render a Report for people (text, Markdown) and for CI systems (JSON, JUnit XML, Gradescope)."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from .model import Report
+
+HEADINGS = {
+    "en": {"title": "cnn-kit grade", "exercise": "exercise", "score": "score", "total": "Total",
+           "failed": "What to fix", "hint": "hint", "incomplete": "INCOMPLETE", "sandbox": "sandbox",
+           "seed": "seed", "derandomized": "fixed (derandomized)", "output": "output", "all_passed": "All checks passed."},
+    "zh": {"title": "cnn-kit 评分", "exercise": "练习", "score": "得分", "total": "总分",
+           "failed": "需要修改的地方", "hint": "提示", "incomplete": "评分不完整", "sandbox": "沙箱",
+           "seed": "随机种子", "derandomized": "固定（去随机化）", "output": "输出", "all_passed": "全部检查通过。"},
+}
+MARKS = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "-"}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def text(report: Report, lang: str = "en") -> str:
+    """A readable per-exercise table, then each failed check's message (no tracebacks)."""
+    h = HEADINGS[lang]
+    seed = h["derandomized"] if report.seed is None else str(report.seed)
+    lines = [f"{h['title']}: {report.submission}", f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}", ""]
+    width = max([len(e.name) for e in report.exercises] + [len(h["exercise"])]) + 2
+    lines.append(f"{h['exercise']:<{width}}{h['score']:>9}")
+    for e in report.exercises:
+        marks = "".join(MARKS[c.status] for c in e.checks)
+        lines.append(f"{e.name:<{width}}{_number(e.score):>4}/{_number(e.max_score):<4} {marks}")
+    lines.append(f"{h['total']:<{width}}{_number(report.score):>4}/{_number(report.max_score)}")
+    problems = [(e, c) for e in report.exercises for c in e.checks if c.status != "passed"]
+    lines.append("")
+    if problems:
+        lines.append(f"{h['failed']}:")
+        for e, c in problems:
+            lines.append(f"  {MARKS[c.status]} {e.name} / {c.title(lang)} "
+                         f"({_number(c.score)}/{_number(c.max_score)})")
+            if c.message is not None:
+                lines += [f"      {line}" for line in c.message(lang).splitlines()]
+            if c.hint is not None:
+                lines.append(f"      {h['hint']}: {c.hint(lang)}")
+    else:
+        lines.append(h["all_passed"])
+    if report.incomplete:
+        lines.append("")
+        lines += [f"{h['incomplete']}: {reason(lang)}" for reason in report.incomplete]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(report: Report, lang: str = "en") -> str:
+    """The same content as Markdown (for a CI job summary or a feedback file)."""
+    h = HEADINGS[lang]
+    lines = [f"## {h['title']}: {_number(report.score)}/{_number(report.max_score)}", "",
+             f"| {h['exercise']} | {h['score']} | |", "|---|---:|---|"]
+    for e in report.exercises:
+        marks = " ".join(MARKS[c.status] for c in e.checks)
+        lines.append(f"| {e.name} | {_number(e.score)}/{_number(e.max_score)} | {marks} |")
+    problems = [(e, c) for e in report.exercises for c in e.checks if c.status != "passed"]
+    if problems:
+        lines += ["", f"### {h['failed']}", ""]
+        for e, c in problems:
+            lines.append(f"- **{e.name}** / {c.title(lang)} ({_number(c.score)}/{_number(c.max_score)})")
+            if c.message is not None:
+                lines.append("  ```\n" + "\n".join(f"  {line}" for line in c.message(lang).splitlines()) + "\n  ```")
+            if c.hint is not None:
+                lines.append(f"  *{h['hint']}*: {c.hint(lang)}")
+    if report.incomplete:
+        lines += [""] + [f"> **{h['incomplete']}**: {reason(lang)}" for reason in report.incomplete]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(report: Report, lang: str = "en") -> str:
+    return json.dumps(report.to_dict(lang), indent=2, ensure_ascii=False) + "\n"
+
+
+def junit(report: Report, lang: str = "en") -> str:
+    """JUnit XML: one test suite per exercise, one test case per check (GitLab, Jenkins)."""
+    suites = ET.Element("testsuites", name="cnn-kit", tests=str(sum(len(e.checks) for e in report.exercises)),
+                        time=f"{report.seconds:.3f}")
+    for e in report.exercises:
+        suite = ET.SubElement(suites, "testsuite", name=e.name, tests=str(len(e.checks)),
+                              failures=str(sum(c.status == "failed" for c in e.checks)),
+                              errors=str(sum(c.status == "error" for c in e.checks)),
+                              skipped=str(sum(c.status == "skipped" for c in e.checks)))
+        for c in e.checks:
+            case = ET.SubElement(suite, "testcase", classname=f"cnnkit.{e.name}", name=c.name,
+                                 time=f"{c.seconds:.3f}")
+            message = c.message(lang) if c.message is not None else ""
+            if c.status in ("failed", "error", "skipped"):
+                tag = {"failed": "failure", "error": "error", "skipped": "skipped"}[c.status]
+                element = ET.SubElement(case, tag, message=message.splitlines()[0] if message else c.status)
+                element.text = message + (f"\n{c.hint(lang)}" if c.hint is not None else "")
+        if e.output:
+            ET.SubElement(suite, "system-out").text = e.output
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def gradescope(report: Report, lang: str = "en") -> str:
+    """Gradescope's results.json: one test per check, visible to students after publishing."""
+    tests = []
+    for e in report.exercises:
+        for c in e.checks:
+            output = c.message(lang) if c.message is not None else ""
+            if c.hint is not None:
+                output += f"\n{c.hint(lang)}"
+            tests.append({"name": f"{e.name}: {c.title(lang)}", "score": c.score, "max_score": c.max_score,
+                          "status": "passed" if c.status == "passed" else "failed",
+                          "output": output, "visibility": "visible"})
+    h = HEADINGS[lang]
+    summary = f"{h['total']}: {_number(report.score)}/{_number(report.max_score)}"
+    if report.incomplete:
+        summary += "\n" + "\n".join(f"{h['incomplete']}: {reason(lang)}" for reason in report.incomplete)
+    return json.dumps({"score": report.score, "execution_time": round(report.seconds),
+                       "output": summary, "tests": tests}, indent=2, ensure_ascii=False) + "\n"
+
+
+FORMATS = {"text": text, "json": as_json, "markdown": markdown, "junit": junit, "gradescope": gradescope}

@@ -1,0 +1,208 @@
+"""The parent's handle on a worker process: start, request with a deadline, kill.
+
+A worker is started as ``python -I -S`` in a scratch directory with a minimal environment, in a
+session of its own (so the whole process group can be killed), with its output captured through a
+pipe of which only the first ``output_cap`` bytes are kept. Requests and replies travel on two
+private pipes (see ``protocol``). Anything that goes wrong on the worker's side surfaces here as a
+``WorkerError`` with a reason a student can read.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from . import protocol
+
+RUNTIME_PACKAGE = "cnnkit_worker"
+RUNTIME_MODULES = ("__init__.py", "protocol.py", "server.py", "probes.py", "netspec.py", "oprecorder.py")
+PASSED_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
+BOOT = (
+    "import sys; sys.path[:0] = sys.argv.pop().split('\\n'); "
+    f"from {RUNTIME_PACKAGE}.server import main; main()"
+)
+
+
+class WorkerError(RuntimeError):
+    """The worker died, hung or broke the protocol; ``reason`` is one of crashed/timeout/protocol."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass
+class WorkerConfig:
+    """How workers are started. ``launcher`` wraps the command (the sandbox plugs in here)."""
+
+    call_timeout: float = 20.0
+    start_timeout: float = 120.0
+    threads: int = 1
+    output_cap: int = 64 * 1024
+    launcher: Callable[[list[str], "WorkerSpace"], tuple[list[str], Callable[[], None] | None]] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class WorkerSpace:
+    """The scratch directory of one worker: the runtime, the package under test, a home."""
+
+    root: Path
+    runtime: Path
+    package_parent: Path
+    home: Path
+
+    @property
+    def package_root(self) -> Path:
+        return self.package_parent / "exercises"
+
+
+def site_directories() -> list[str]:
+    """The directories that hold torch and numpy, which the worker needs without ``site``."""
+    import numpy
+
+    dirs = []
+    for module in (torch, numpy):
+        directory = str(Path(module.__file__).resolve().parents[1])
+        if directory not in dirs:
+            dirs.append(directory)
+    return dirs
+
+
+def prepare_space(root: Path, package_files: dict[str, bytes]) -> WorkerSpace:
+    """Lay out a worker's scratch directory: runtime code, the package (as ``exercises``), a home."""
+    space = WorkerSpace(root=root, runtime=root / "runtime", package_parent=root / "pkg", home=root / "home")
+    runtime_pkg = space.runtime / RUNTIME_PACKAGE
+    runtime_pkg.mkdir(parents=True)
+    here = Path(__file__).resolve().parent
+    for name in RUNTIME_MODULES:
+        shutil.copyfile(here / name, runtime_pkg / name)
+    cnnkit = Path(__import__("cnnkit").__file__).resolve().parent
+    shutil.copytree(cnnkit, space.runtime / "cnnkit", ignore=shutil.ignore_patterns("__pycache__"))
+    space.package_root.mkdir(parents=True)
+    for name, data in package_files.items():
+        (space.package_root / name).write_bytes(data)
+    (space.package_root / "__init__.py").touch()
+    space.home.mkdir()
+    return space
+
+
+class _OutputSink(threading.Thread):
+    """Drains the worker's stdout+stderr, keeping only the first ``cap`` bytes."""
+
+    def __init__(self, stream, cap: int):
+        super().__init__(daemon=True)
+        self.stream, self.cap = stream, cap
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def run(self) -> None:
+        while chunk := self.stream.read1(1 << 16):
+            room = self.cap - len(self.kept)
+            self.kept += chunk[:max(room, 0)]
+            self.dropped += max(len(chunk) - max(room, 0), 0)
+
+    def text(self) -> str:
+        text = self.kept.decode(errors="replace")
+        return text + (f"\n[... {self.dropped} more bytes of output dropped]" if self.dropped else "")
+
+
+class WorkerProcess:
+    """One running worker. Starting returns at once; the first request waits for it to be ready."""
+
+    def __init__(self, space: WorkerSpace, config: WorkerConfig):
+        self.space, self.config = space, config
+        request_read, self._request_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        paths = [str(space.runtime), str(space.package_parent), *site_directories()]
+        command = [sys.executable, "-I", "-S", "-c", BOOT, str(request_read), str(reply_write),
+                   str(space.package_root), "\n".join(paths)]
+        self._cleanup = None
+        if config.launcher is not None:
+            command, self._cleanup = config.launcher(command, space)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(space.home), "LANG": "C.UTF-8",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
+               "OMP_NUM_THREADS": str(config.threads), "CNN_KIT_THREADS": str(config.threads)}
+        env.update({k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ})
+        env.update(config.extra_env)
+        self.process = subprocess.Popen(
+            command, cwd=space.home, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, pass_fds=(request_read, reply_write), start_new_session=True)
+        os.close(request_read)
+        os.close(reply_write)
+        self._output = _OutputSink(self.process.stdout, config.output_cap)
+        self._output.start()
+        self._ready = False
+
+    def output(self) -> str:
+        """What the worker printed so far (capped)."""
+        return self._output.text()
+
+    def _exit_description(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "stopped answering"
+        if code < 0:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        return f"exited with status {code}"
+
+    def _read(self, timeout: float) -> dict:
+        try:
+            return protocol.read_frame(self._reply_read, timeout)
+        except TimeoutError:
+            self.kill()
+            raise WorkerError("timeout", f"no answer within {timeout:g} s") from None
+        except EOFError:
+            detail = self._exit_description()
+            self.kill()
+            raise WorkerError("crashed", f"the worker process {detail}") from None
+        except protocol.ProtocolError as exc:
+            self.kill()
+            raise WorkerError("protocol", f"the worker sent a malformed reply ({exc})") from None
+
+    def request(self, message: dict, timeout: float | None = None) -> dict:
+        """Send one request and wait for its reply; raise WorkerError on death, hang or garbage."""
+        if not self._ready:
+            hello = self._read(self.config.start_timeout)
+            if not hello.get("ready"):
+                self.kill()
+                raise WorkerError("protocol", "the worker did not start properly")
+            self._ready = True
+        try:
+            protocol.write_frame(self._request_write, message)
+        except (BrokenPipeError, OSError):
+            detail = self._exit_description()
+            self.kill()
+            raise WorkerError("crashed", f"the worker process {detail}") from None
+        return self._read(self.config.call_timeout if timeout is None else timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """Kill the worker's whole process group and release its pipes."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        self._output.join(timeout=2)
+        for fd in (self._request_write, self._reply_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._request_write = self._reply_read = -1
+        if self._cleanup is not None:
+            self._cleanup()
+            self._cleanup = None
