@@ -1,0 +1,87 @@
+"""Exercise: a convolutional layer and learning a kernel / 练习：卷积层与学习卷积核
+
+d2l-zh 6.2.2 “卷积层”, 6.2.3 “图像中目标的边缘检测”, 6.2.4 “学习卷积核”
+· d2l-en 7.2.2-7.2.4 "Convolutional Layers", "Object Edge Detection in Images", "Learning a Kernel"
+
+English
+-------
+1. ``Conv2D(kernel_size)``: an ``nn.Module`` with two ``nn.Parameter`` attributes:
+   ``weight`` of shape ``kernel_size`` (a (k_h, k_w) pair; an int k means (k, k)),
+   initialised randomly as in the book, and ``bias`` of shape (1,), initialised
+   to zero. ``forward(x)`` returns ``corr2d(x, weight) + bias`` for a 2-D ``x``.
+2. ``learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10)``: the book's
+   experiment. Create a ``Conv2D(kernel_size)`` and, for ``num_epochs``
+   iterations, compute the summed squared error between its output on ``X``
+   and the target ``Y``, back-propagate, and update every parameter by
+   plain gradient descent with learning rate ``lr``. Return the learned kernel
+   (a tensor of shape ``kernel_size``).
+
+Example from the book: an image whose middle columns are black, and the
+kernel ``[[1, -1]]`` that detects vertical edges::
+
+    >>> X = torch.ones((6, 8))
+    >>> X[:, 2:6] = 0
+    >>> K = torch.tensor([[1.0, -1.0]])
+    >>> Y = corr2d(X, K)
+    >>> Y
+    tensor([[ 0.,  1.,  0.,  0.,  0., -1.,  0.],
+            [ 0.,  1.,  0.,  0.,  0., -1.,  0.],
+            [ 0.,  1.,  0.,  0.,  0., -1.,  0.],
+            [ 0.,  1.,  0.,  0.,  0., -1.,  0.],
+            [ 0.,  1.,  0.,  0.,  0., -1.,  0.],
+            [ 0.,  1.,  0.,  0.,  0., -1.,  0.]])
+    >>> corr2d(X.t(), K)          # the kernel only finds vertical edges
+    tensor([[0., 0., 0., 0., 0.], ... (8 rows of zeros)
+    >>> Conv2D((1, 2)).weight.shape
+    torch.Size([1, 2])
+    >>> learn_kernel(X, Y, (1, 2))   # 10 epochs, lr 3e-2
+    tensor([[ 1.0..., -0.9...]])      # close to [[1, -1]]
+
+Rules:
+
+* ``forward`` uses your ``corr2d`` (imported below); no built-in convolution.
+* ``learn_kernel`` updates the parameters itself (no optimizer needed) and
+  raises ``ValueError`` when ``X`` or ``Y`` is not 2-D, or when ``Y`` does not
+  have the shape of the layer's output on ``X``.
+
+中文
+----
+1. ``Conv2D(kernel_size)``：继承 ``nn.Module`` 的卷积层，含两个模型参数
+   （``nn.Parameter``）：形状为 ``kernel_size`` 的卷积核权重 ``weight``
+   （(k_h, k_w)；整数 k 表示 (k, k)），按教材随机初始化；形状为 (1,) 的标量偏置
+   ``bias``，初始化为 0。前向传播 ``forward(x)`` 返回 ``corr2d(x, weight) + bias``。
+2. ``learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10)``：教材 6.2.4 节的
+   实验。构造 ``Conv2D(kernel_size)``，迭代 ``num_epochs`` 次：计算输出与目标
+   ``Y`` 的平方误差之和，反向传播，再以学习率 ``lr`` 用梯度下降更新所有参数。
+   返回学到的卷积核（形状为 ``kernel_size`` 的张量）。
+
+上例（6.2.3 节“图像中目标的边缘检测”）：中间四列为黑色的 6×8 图像，卷积核
+``[[1, -1]]`` 检测垂直边缘；``learn_kernel`` 应学到接近 ``[[1, -1]]`` 的卷积核。
+
+规则：``forward`` 使用自己实现的 ``corr2d``，不得使用内置卷积；``learn_kernel``
+自己更新参数（不需要优化器）；``X`` 或 ``Y`` 不是二维张量、或 ``Y`` 的形状与该层
+在 ``X`` 上的输出形状不一致时，抛出 ``ValueError``。
+
+Test / 测试: ``pytest exercises/tests/test_conv_layer.py``
+"""
+import torch
+from torch import nn
+
+from .corr2d import corr2d
+
+
+class Conv2D(nn.Module):
+    """Two-dimensional convolutional layer with a ``weight`` kernel and a scalar ``bias`` / 二维卷积层."""
+
+    def __init__(self, kernel_size):
+        super().__init__()
+        raise NotImplementedError("Conv2D is not implemented yet: open exercises/conv_layer.py")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("Conv2D is not implemented yet: open exercises/conv_layer.py")
+
+
+def learn_kernel(X: torch.Tensor, Y: torch.Tensor, kernel_size, lr: float = 3e-2,
+                 num_epochs: int = 10) -> torch.Tensor:
+    """Learn the kernel that maps X to Y by gradient descent / 通过梯度下降学习由 X 生成 Y 的卷积核."""
+    raise NotImplementedError("learn_kernel is not implemented yet: open exercises/conv_layer.py")

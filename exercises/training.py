@@ -1,0 +1,73 @@
+"""Exercise: training LeNet on a GPU / 练习：模型训练（使用 GPU）
+
+d2l-zh 6.6.2 “模型训练” · d2l-en 7.6.2 "Training"
+
+English
+-------
+1. ``evaluate_accuracy_gpu(net, data_iter, device=None)``: the fraction of
+   examples of ``data_iter`` (an iterable of ``(X, y)`` mini-batches, sizes may
+   differ) that ``net`` classifies correctly (predicted class = argmax over
+   dimension 1), as a Python ``float``. Put the network in evaluation mode,
+   compute without gradients, and move every batch to ``device``; when
+   ``device`` is None use the device of the network's parameters. Raise
+   ``ValueError`` when ``data_iter`` yields no examples.
+2. ``train_ch6(net, train_iter, test_iter, num_epochs, lr, device)``: train
+   ``net`` as the book does: initialise the weights of every ``nn.Linear`` and
+   ``nn.Conv2d`` with ``nn.init.xavier_uniform_``, move the model to
+   ``device``, optimise cross-entropy loss with ``torch.optim.SGD`` (learning
+   rate ``lr``), moving every mini-batch to ``device``. After each epoch
+   record the average training loss per example, the training accuracy and the
+   test accuracy (``evaluate_accuracy_gpu`` on ``test_iter``). Return::
+
+       {"train_loss": [...], "train_acc": [...], "test_acc": [...],   # one value per epoch
+        "examples_per_sec": float}   # training examples processed per second of training time
+
+   (printing progress like the book is welcome; plotting is not needed).
+
+Example from the book (``batch_size = 256``, ``lr, num_epochs = 0.9, 10``)::
+
+    >>> train_iter, test_iter = cnnkit.load_data_fashion_mnist(batch_size=256)
+    >>> history = train_ch6(lenet(), train_iter, test_iter, 10, 0.9, try_gpu())
+    loss 0.469, train acc 0.823, test acc 0.779      # your numbers will differ
+    >>> len(history["test_acc"])
+    10
+
+Rules: the model and every batch must be on ``device`` (the grader runs
+on a GPU too); xavier-uniform initialisation, SGD and cross-entropy as above;
+``Timer``, ``Accumulator`` and ``try_gpu`` from ``cnnkit`` are the book's
+helpers and may be used.
+
+中文
+----
+1. ``evaluate_accuracy_gpu(net, data_iter, device=None)``：计算 ``net`` 在
+   ``data_iter``（由 ``(X, y)`` 小批量组成的可迭代对象，各批大小可以不同）上的
+   分类精度（预测类别为第 1 维上的 argmax），返回 Python ``float``。先把网络设为
+   评估模式，不计算梯度，把每个小批量移到 ``device``；``device`` 为 None 时使用
+   网络参数所在的设备。``data_iter`` 没有任何样本时抛出 ``ValueError``。
+2. ``train_ch6(net, train_iter, test_iter, num_epochs, lr, device)``：按教材
+   训练 ``net``：用 ``nn.init.xavier_uniform_`` 初始化每个 ``nn.Linear`` 和
+   ``nn.Conv2d`` 的权重，把模型移到 ``device``，用 ``torch.optim.SGD``（学习率
+   ``lr``）优化交叉熵损失，每个小批量都移到 ``device``。每个迭代周期结束后记录
+   每个样本的平均训练损失、训练精度和测试精度。返回上面的字典（列表每个迭代
+   周期一项；``examples_per_sec`` 为每秒训练的样本数）。
+
+规则：模型和每个小批量都必须在 ``device`` 上（评分程序也会在 GPU 上运行）；
+使用 xavier 均匀初始化、SGD 和交叉熵损失；可以使用 ``cnnkit`` 中教材的
+``Timer``、``Accumulator`` 和 ``try_gpu``。
+
+Test / 测试: ``pytest exercises/tests/test_training.py``
+"""
+import torch
+from torch import nn
+
+from cnnkit import Accumulator, Timer, try_gpu
+
+
+def evaluate_accuracy_gpu(net: nn.Module, data_iter, device=None) -> float:
+    """Accuracy of net on data_iter, computed on device / 使用 GPU 计算模型在数据集上的精度."""
+    raise NotImplementedError("evaluate_accuracy_gpu is not implemented yet: open exercises/training.py")
+
+
+def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float, device) -> dict:
+    """Train net with SGD and cross-entropy on device; return the history / 用 GPU 训练模型."""
+    raise NotImplementedError("train_ch6 is not implemented yet: open exercises/training.py")
