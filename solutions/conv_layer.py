@@ -25,11 +25,12 @@ def learn_kernel(X: torch.Tensor, Y: torch.Tensor, kernel_size, lr: float = 3e-2
     check_matrix("X", X)
     check_matrix("Y", Y)
     conv2d = Conv2D(kernel_size)
+    expected = (X.shape[0] - conv2d.weight.shape[0] + 1, X.shape[1] - conv2d.weight.shape[1] + 1)
+    if tuple(Y.shape) != expected:
+        raise ValueError(f"Y must have shape {expected} for this X and kernel, got {tuple(Y.shape)}")
     conv2d.bias.requires_grad_(False)  # as in the book, only the kernel is learned; the bias stays 0
     for _ in range(num_epochs):
         Y_hat = conv2d(X)
-        if Y_hat.shape != Y.shape:
-            raise ValueError(f"Y must have shape {tuple(Y_hat.shape)} for this X and kernel, got {tuple(Y.shape)}")
         loss = ((Y_hat - Y) ** 2).sum()
         conv2d.zero_grad()
         loss.backward()

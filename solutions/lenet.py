@@ -23,8 +23,11 @@ def shape_trace(net: nn.Sequential, input_shape) -> list[tuple[str, tuple[int, .
     device = first.device if first is not None else None
     X = torch.rand(size=tuple(input_shape), dtype=dtype, device=device)
     trace = []
+    was_training = net.training
+    net.eval()  # a trace must not change the network (e.g. BatchNorm's running statistics)
     with torch.no_grad():
         for layer in net:
             X = layer(X)
             trace.append((layer.__class__.__name__, tuple(X.shape)))
+    net.train(was_training)
     return trace

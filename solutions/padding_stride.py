@@ -1,4 +1,6 @@
 """Padding and stride (d2l 6.3)."""
+from numbers import Integral
+
 import torch
 from torch.nn import functional as F
 
@@ -7,10 +9,10 @@ from .corr2d import check_fits, check_matrix, corr2d
 
 def to_pair(name: str, value, minimum: int) -> tuple[int, int]:
     """Turn an int or an (h, w) pair into a pair of ints, each at least ``minimum``."""
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
+    pair = (value, value) if isinstance(value, Integral) else tuple(value) if isinstance(value, (tuple, list)) else ()
+    if len(pair) != 2 or not all(isinstance(v, Integral) and not isinstance(v, bool) and v >= minimum for v in pair):
         raise ValueError(f"{name} must be an int or an (h, w) pair of ints >= {minimum}, got {value!r}")
-    return pair
+    return int(pair[0]), int(pair[1])
 
 
 def conv_output_shape(input_size, kernel_size, padding=0, stride=1) -> tuple[int, int]:

@@ -1,8 +1,10 @@
 """Training LeNet on Fashion-MNIST, on a GPU when there is one (d2l 6.6.2)."""
+import time
+
 import torch
 from torch import nn
 
-from cnnkit import Timer
+from cnnkit import Timer, progress
 
 
 def evaluate_accuracy_gpu(net: nn.Module, data_iter, device=None) -> float:
@@ -10,7 +12,7 @@ def evaluate_accuracy_gpu(net: nn.Module, data_iter, device=None) -> float:
     if isinstance(net, nn.Module):
         net.eval()
         if device is None:
-            device = next(iter(net.parameters())).device
+            device = next(net.parameters(), torch.empty(0)).device
     correct = torch.zeros((), dtype=torch.int64, device=device)
     total = 0
     with torch.no_grad():
@@ -31,6 +33,8 @@ def init_weights(m: nn.Module) -> None:
 
 def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float, device) -> dict:
     """Train ``net`` with SGD and cross-entropy on ``device``; return the per-epoch history."""
+    if num_epochs < 1:
+        raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
     net.apply(init_weights)
     print("training on", device)
     net.to(device)
@@ -38,14 +42,15 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
     loss = nn.CrossEntropyLoss()
     history = {"train_loss": [], "train_acc": [], "test_acc": [], "examples_per_sec": 0.0}
     timer, seen = Timer(), 0
-    for _ in range(num_epochs):
+    for epoch in range(num_epochs):
         net.train()
         # Sums stay on the device so the inner loop never waits for the GPU.
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), dtype=torch.int64, device=device)
         n = 0
         timer.start()
-        for X, y in train_iter:
+        bar = progress(train_iter, f"epoch {epoch + 1}/{num_epochs}", total=len(train_iter))
+        for i, (X, y) in enumerate(bar):
             X, y = X.to(device), y.to(device)
             optimizer.zero_grad()
             y_hat = net(X)
@@ -56,6 +61,11 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
                 loss_sum += l * y.numel()
                 correct += (y_hat.argmax(dim=1) == y).sum()
             n += y.numel()
+            if not bar.disable and i % 20 == 0:  # read the sums back only while someone watches
+                bar.set_postfix(loss=f"{loss_sum.item() / n:.3f}", acc=f"{correct.item() / n:.3f}",
+                                ex_s=f"{n / (time.perf_counter() - timer.tik):.0f}")
+        if n == 0:
+            raise ValueError("train_iter yielded no examples")
         history["train_loss"].append(loss_sum.item() / n)
         history["train_acc"].append(correct.item() / n)
         timer.stop()

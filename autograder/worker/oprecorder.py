@@ -16,6 +16,11 @@ class OpRecorder(TorchDispatchMode):
         super().__init__()
         self.ops: set[str] = set()
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # Recording names needs no torch._dynamo, whose import costs about 2 s per worker.
+        return False
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         self.ops.add(f"{func.namespace}.{func._opname}")
         return func(*args, **(kwargs or {}))

@@ -1,0 +1,48 @@
+"""Watching training: a progress bar per epoch and the book's training-curve figure.
+
+The bar (tqdm) shows loss, accuracy and examples/s while an epoch runs and stays silent when the
+output is not a terminal (graders, CI logs). The figure is d2l's: train loss, train acc and test
+acc per epoch, saved as a PNG with matplotlib's Agg backend, so it works without a display.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+def progress(iterable: Iterable[T], desc: str, total: int | None = None, enabled: bool | None = None) -> Iterator[T]:
+    """Wrap ``iterable`` in a tqdm bar, shown only when stderr is a terminal (or ``enabled``)."""
+    from tqdm.auto import tqdm
+
+    show = sys.stderr.isatty() if enabled is None else enabled
+    return tqdm(iterable, desc=desc, total=total, disable=not show, leave=False, unit="batch", dynamic_ncols=True)
+
+
+def plot_history(history: dict, path: str | Path | None = None):
+    """Draw train loss, train acc and test acc per epoch; save to ``path`` (PNG) when given.
+
+    Returns the matplotlib figure, which a notebook shows inline.
+    """
+    import matplotlib
+
+    if path is not None and "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    epochs = range(1, len(history["train_loss"]) + 1)
+    figure = Figure(figsize=(4.5, 3.2), dpi=100)
+    axes = figure.subplots()
+    axes.plot(epochs, history["train_loss"], "-", label="train loss")
+    axes.plot(epochs, history["train_acc"], "m--", label="train acc")
+    axes.plot(epochs, history["test_acc"], "g-.", label="test acc")
+    axes.set_xlabel("epoch")
+    axes.set_xlim(1, max(len(epochs), 2))
+    axes.grid(True)
+    axes.legend()
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path)
+    return figure
