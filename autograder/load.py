@@ -1,4 +1,8 @@
-"""Find the exercise modules of a submission: a directory of modules, or a repository root."""
+"""Find the exercise modules of a submission: a directory of modules, a repository root, or notebooks.
+
+Notebooks (one ``.ipynb``, or a folder of them, as built by ``autograde nbgrader build``) are turned
+into the same module files by ``autograder.nbgrader.extract`` without running anything.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,15 +40,30 @@ def module_directory(path: Path) -> Path:
 
 
 def load_submission(path: str | Path) -> Submission:
-    """Read a submission's top-level ``.py`` files (each at most 1 MiB)."""
+    """Read a submission's top-level ``.py`` files (each at most 1 MiB), or extract them from notebooks."""
     path = Path(path)
+    from .nbgrader import extract
+
+    if extract.is_notebook_submission(path):
+        try:
+            return Submission(path=path, files=extract.notebook_files(path)[0])
+        except extract.NotebookError as exc:
+            raise SubmissionError(str(exc)) from None
     directory = module_directory(path)
     files = {}
     for module in sorted(directory.glob("*.py")):
         if module.is_file() and not module.is_symlink():
-            data = module.read_bytes()[:MAX_MODULE_BYTES]
-            files[module.name] = data
+            files[module.name] = read_module(module)
     return Submission(path=path, files=files)
+
+
+def read_module(module: Path) -> bytes:
+    """A module's bytes; one over the size limit becomes a module whose import says so."""
+    with open(module, "rb") as handle:
+        data = handle.read(MAX_MODULE_BYTES + 1)
+    if len(data) > MAX_MODULE_BYTES:
+        return f"raise ImportError({module.name + ' is larger than the 1 MiB limit for a module'!r})\n".encode()
+    return data
 
 
 def reference_submission() -> Submission:

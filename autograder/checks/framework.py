@@ -8,6 +8,7 @@ when something outside the submission (e.g. the data set) is missing.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -121,11 +122,37 @@ class Context:
         request = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs}
         return self._ask(self._worker, request, timeout)["value"]
 
-    def call_with_ops(self, target: str, *args: Any, **kwargs: Any) -> tuple[Any, set[str]]:
-        """Like :meth:`call`, also returning the ATen operators the call reached."""
+    def call_expecting_error(self, target: str, *args: Any, timeout: float | None = None,
+                             **kwargs: Any) -> tuple[str, str] | None:
+        """Call ``module.function`` for a case where it should raise.
+
+        Returns the exception's class name and message, or ``None`` when the call returned.
+        Only the name crosses the worker boundary, so a subclass shows under its own name.
+        An unimplemented function (``NotImplementedError``) and a lost worker stop the check
+        exactly as in :meth:`call`.
+        """
+        request = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs}
+        try:
+            reply = self._worker.request(request, timeout)
+        except WorkerError as exc:
+            raise StopCheck(worker_failure(exc), "error") from None
+        if reply.get("ok"):
+            return None
+        if isinstance(problem := student_exception(reply), StopCheck):
+            raise problem
+        return str(reply.get("error", "Error")), str(reply.get("message", ""))
+
+    def call_with_ops(self, target: str, *args: Any, **kwargs: Any) -> tuple[Any, Counter]:
+        """Like :meth:`call`, also returning how often each ATen operator was reached."""
         request = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs, "record_ops": True}
         reply = self._ask(self._worker, request, None)
-        return reply["value"], set(reply.get("ops", []))
+        ops = reply.get("ops")
+        counts = Counter({str(k): int(v) for k, v in ops.items() if type(v) is int}) if isinstance(ops, dict) else Counter()
+        return reply["value"], counts
+
+    def reference_call(self, target: str, *args: Any) -> Any:
+        """The reference solution's result for the same call (from its own, trusted worker)."""
+        return self._ask(self._reference(), {"op": "call", "target": target, "args": list(args)}, None)["value"]
 
     def call_returning_args(self, target: str, *args: Any) -> tuple[Any, list]:
         """Call and also get the arguments back as the function left them (to catch mutation)."""
@@ -137,15 +164,15 @@ class Context:
         """Run a trusted driver of the worker (see ``worker/probes.py``) over the submission."""
         return self._ask(self._worker, {"op": "probe", "probe": name, "args": list(args)}, timeout)["value"]
 
-    def time_calls(self, target: str, inputs: list[tuple], reference: bool = False) -> float:
-        """Fastest wall-clock time, seen from the parent, of one call per input tuple."""
+    def time_calls(self, target: str, inputs: list[tuple], reference: bool = False) -> tuple[float, list]:
+        """Fastest wall-clock time, seen from the parent, of one call per input tuple, and the results."""
         worker = self._reference() if reference else self._worker
-        best = float("inf")
+        best, results = float("inf"), []
         for args in inputs:
             start = time.perf_counter()
-            self._ask(worker, {"op": "call", "target": target, "args": list(args)}, None)
+            results.append(self._ask(worker, {"op": "call", "target": target, "args": list(args)}, None)["value"])
             best = min(best, time.perf_counter() - start)
-        return best
+        return best, results
 
     # -- property-based testing --------------------------------------------------------------
     def given(self, *strategies, max_examples: int | None = None):

@@ -1,27 +1,31 @@
 """Rules shared by the operation exercises: no built-in convolution/pooling, and speed."""
 from __future__ import annotations
 
-import re
 from typing import Callable
 
+from cnnkit.rules import forbidden_ops, matmul_count
+
+from .expect import expect_close
 from .framework import CheckFailed, Context, Text
 
-#: ATen operators that compute a convolution or a pooling for you (convolution, conv2d,
-#: slow_conv2d, _conv_depthwise2d, max_pool2d_with_indices, adaptive_avg_pool2d, ...).
-FORBIDDEN_OP = re.compile(r"convolution|conv\d|conv_t|_conv_|pool")
-MATMUL_OPS = {"aten.mm", "aten.bmm", "aten.addmm", "aten.matmul", "aten.baddbmm", "aten.mv",
-              "aten.addmv", "aten.dot", "aten._unsafe_view_mm"}
 
+def _recorded_call(ctx: Context, target: str, args: tuple):
+    """Call ``target`` while recording operators; the result must equal the reference's.
 
-def forbidden_ops(ops: set[str]) -> list[str]:
-    """The operators in ``ops`` that a from-scratch implementation must not use."""
-    return sorted(op for op in ops if FORBIDDEN_OP.search(op.split(".", 1)[1]))
+    A rule is only worth points for a function that works, so a fast or clean-looking function
+    that returns garbage gets nothing here either.
+    """
+    value, ops = ctx.call_with_ops(target, *args)
+    expect_close(value, ctx.reference_call(target, *args), target.split(".")[-1])
+    if not ops:
+        raise CheckFailed(Text("no tensor operation of the call could be observed",
+                               "未能观察到该调用中的任何张量运算"))
+    return ops
 
 
 def expect_no_builtin(ctx: Context, target: str, *args) -> None:
     """Run ``target`` once while recording operators; fail if a convolution/pooling op ran."""
-    _, ops = ctx.call_with_ops(target, *args)
-    used = forbidden_ops(ops)
+    used = forbidden_ops(_recorded_call(ctx, target, args))
     if used:
         name = target.split(".")[-1]
         raise CheckFailed(Text(f"{name} must not use built-in convolution or pooling, but it called {', '.join(used)}",
@@ -31,13 +35,15 @@ def expect_no_builtin(ctx: Context, target: str, *args) -> None:
 
 
 def expect_one_matmul(ctx: Context, target: str, *args) -> None:
-    """Fail unless the call reaches a matrix-multiplication operator and no convolution."""
-    _, ops = ctx.call_with_ops(target, *args)
-    name = target.split(".")[-1]
-    if forbidden_ops(ops) or not ops & MATMUL_OPS:
-        raise CheckFailed(Text(f"{name} must be computed as a matrix multiplication (operators used: "
-                               f"{', '.join(sorted(ops)) or 'none'})",
-                               f"{name} 应通过矩阵乘法计算（实际使用的运算：{', '.join(sorted(ops)) or '无'}）"))
+    """Fail unless the call is exactly one matrix multiplication and no convolution."""
+    ops = _recorded_call(ctx, target, args)
+    count = matmul_count(ops)
+    if forbidden_ops(ops) or count != 1:
+        name = target.split(".")[-1]
+        used = ", ".join(f"{op} x{n}" for op, n in sorted(ops.items()))
+        raise CheckFailed(Text(f"{name} must be computed as exactly one matrix multiplication; it made {count} "
+                               f"(operators used: {used})",
+                               f"{name} 应恰好通过一次矩阵乘法计算，实际 {count} 次（使用的运算：{used}）"))
 
 
 #: Times under this many seconds count as this many: below it, scheduling noise dominates.
@@ -45,15 +51,17 @@ TIME_FLOOR = 0.005
 
 
 def expect_fast_enough(ctx: Context, target: str, make_inputs: Callable[[int], tuple], max_ratio: float,
-                       repeats: int = 3, reference_target: str | None = None) -> None:
+                       repeats: int = 3) -> None:
     """Fail when the submission is more than ``max_ratio`` times slower than the reference.
 
     Both run in worker processes started the same way, timed from the parent on fresh inputs of
     the same size (so caching results cannot help); the best of ``repeats`` calls counts.
     """
     inputs = [make_inputs(i) for i in range(repeats)]
-    reference = ctx.time_calls(reference_target or target, inputs, reference=True)
-    submission = ctx.time_calls(target, inputs)
+    reference, expected = ctx.time_calls(target, inputs, reference=True)
+    submission, got = ctx.time_calls(target, inputs)
+    for value, want in zip(got, expected):  # a fast wrong answer earns nothing
+        expect_close(value, want, target.split(".")[-1])
     ratio = max(submission, TIME_FLOOR) / max(reference, TIME_FLOOR)
     if ratio > max_ratio:
         name = target.split(".")[-1]

@@ -59,7 +59,8 @@ class Worker:
         return value
 
     def handle(self, request: dict) -> dict:
-        from .oprecorder import OpRecorder
+        from cnnkit.rules import record_ops
+
         from . import probes
 
         op = request.get("op")
@@ -76,15 +77,11 @@ class Worker:
         else:
             raise ValueError(f"unknown request {op!r}")
         args, kwargs = request.get("args", []), request.get("kwargs", {})
-        recorder = OpRecorder() if request.get("record_ops") else None
-        if recorder is not None:
-            with recorder:
-                value = function(*probe_args, *args, **kwargs)
+        if request.get("record_ops"):
+            value, ops = record_ops(lambda: function(*probe_args, *args, **kwargs))
+            reply = {"ok": True, "value": value, "ops": dict(ops)}
         else:
-            value = function(*probe_args, *args, **kwargs)
-        reply = {"ok": True, "value": value}
-        if recorder is not None:
-            reply["ops"] = sorted(recorder.ops)
+            reply = {"ok": True, "value": function(*probe_args, *args, **kwargs)}
         if request.get("return_args"):
             reply["args"] = args
         return reply
@@ -104,10 +101,12 @@ class Worker:
             except BaseException as exc:  # student code may raise anything, SystemExit included
                 reply = {"ok": False, "error": type(exc).__name__, "message": describe(exc),
                          "where": where(exc, self.package_root)}
+            reply["id"] = request.get("id")
             try:
                 write_frame(write_fd, reply)
             except Exception as exc:  # e.g. a result too large or of an odd kind to encode
-                write_frame(write_fd, {"ok": False, "error": type(exc).__name__, "message": describe(exc)})
+                write_frame(write_fd, {"ok": False, "error": type(exc).__name__, "message": describe(exc),
+                                       "id": request.get("id")})
 
 
 def main() -> None:
@@ -118,7 +117,8 @@ def main() -> None:
 
     torch.set_num_threads(int(os.environ.get("CNN_KIT_THREADS", "1")))
     from .protocol import write_frame
-    from . import oprecorder, probes  # noqa: F401  (imported before any student code runs)
+    import cnnkit.rules  # noqa: F401  (imported before any student code runs)
+    from . import probes  # noqa: F401
 
     write_frame(write_fd, {"ready": True, "pid": os.getpid()})
     Worker(package_root).serve(read_fd, write_fd)

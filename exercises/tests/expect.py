@@ -9,13 +9,12 @@ exercises may not.
 """
 from __future__ import annotations
 
-import re
-from collections import Counter
-
 import torch
 import torch.nn.functional as F
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+
+from cnnkit.rules import MATMUL_OPS, forbidden_ops, record_ops  # noqa: F401  (record_ops: for the tests)
 
 #: Settings of every property test: few small examples, reproducible, no database; an explicit
 #: (book) example runs first, and a failing one is reported at once, without a search.
@@ -168,48 +167,21 @@ def expect_raises(exception: type[BaseException], call, what: str) -> None:
 
 # --------------------------------------------------------------------------- operator checks
 
-_FORBIDDEN = re.compile(r"convolution|conv[a-z_]*[123]d|pool")
-_MATMUL = {"mm", "bmm", "mv", "dot", "vdot", "matmul", "addmm", "addmv", "addbmm", "baddbmm",
-           "_addmm_activation", "linear"}
-
-
-def record_ops(call):
-    """Run ``call()`` and return ``(result, names of the ATen operators it dispatched)``."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class Recorder(TorchDispatchMode):
-        @classmethod
-        def _should_skip_dynamo(cls):  # no torch._dynamo import (about 2 s) just to record names
-            return False
-
-        def __init__(self):
-            super().__init__()
-            self.ops: list[str] = []
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            self.ops.append(func.overloadpacket.__name__)
-            return func(*args, **(kwargs or {}))
-
-    with Recorder() as recorder:
-        result = call()
-    return result, recorder.ops
-
-
-def expect_no_builtin(ops: list[str], what: str) -> None:
+def expect_no_builtin(ops, what: str) -> None:
     """No convolution or pooling operator among ``ops``."""
     __tracebackhide__ = True
-    used = sorted({op for op in ops if _FORBIDDEN.search(op)})
+    used = forbidden_ops(ops)
     expect_true(not used, what,
                 f"built-in convolution/pooling operators were called: {used}"
                 f" / 调用了内置的卷积或汇聚算子: {used}",
                 "write the computation yourself (slicing, *, sum, ...) / 请自己实现（切片、乘法、求和等）")
 
 
-def expect_one_matmul(ops: list[str], what: str) -> None:
+def expect_one_matmul(ops, what: str) -> None:
     """Exactly one matrix-multiplication operator and no convolution/pooling among ``ops``."""
     __tracebackhide__ = True
     expect_no_builtin(ops, what)
-    products = Counter(op for op in ops if op in _MATMUL)
+    products = {op: n for op, n in ops.items() if op in MATMUL_OPS}
     found = sum(products.values())
     listed = ", ".join(f"{op} x{n}" for op, n in products.items()) or "none"
     expect_true(found == 1, what,
