@@ -12,8 +12,10 @@ English
 2. ``learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10)``: the book's
    experiment. Create a ``Conv2D(kernel_size)`` and, for ``num_epochs``
    iterations, compute the summed squared error between its output on ``X``
-   and the target ``Y``, back-propagate, and update every parameter by
-   plain gradient descent with learning rate ``lr``. Return the learned kernel
+   and the target ``Y``, back-propagate, and update the kernel ``weight`` by
+   plain gradient descent with learning rate ``lr``; as in the book, the bias
+   is not learned (it stays 0: with a learned bias and the summed error this
+   learning rate diverges). Return the learned kernel
    (a tensor of shape ``kernel_size``).
 
 Example from the book: an image whose middle columns are black, and the
@@ -40,7 +42,7 @@ kernel ``[[1, -1]]`` that detects vertical edges::
 Rules:
 
 * ``forward`` uses your ``corr2d`` (imported below); no built-in convolution.
-* ``learn_kernel`` updates the parameters itself (no optimizer needed) and
+* ``learn_kernel`` updates the kernel itself (no optimizer needed) and
   raises ``ValueError`` when ``X`` or ``Y`` is not 2-D, or when ``Y`` does not
   have the shape of the layer's output on ``X``.
 
@@ -52,14 +54,15 @@ Rules:
    ``bias``，初始化为 0。前向传播 ``forward(x)`` 返回 ``corr2d(x, weight) + bias``。
 2. ``learn_kernel(X, Y, kernel_size, lr=3e-2, num_epochs=10)``：教材 6.2.4 节的
    实验。构造 ``Conv2D(kernel_size)``，迭代 ``num_epochs`` 次：计算输出与目标
-   ``Y`` 的平方误差之和，反向传播，再以学习率 ``lr`` 用梯度下降更新所有参数。
+   ``Y`` 的平方误差之和，反向传播，再以学习率 ``lr`` 用梯度下降更新卷积核 ``weight``；
+   与教材相同，偏置不参与学习（保持为 0：若同时学习偏置，这个学习率下平方误差之和会发散）。
    返回学到的卷积核（形状为 ``kernel_size`` 的张量）。
 
 上例（6.2.3 节“图像中目标的边缘检测”）：中间四列为黑色的 6×8 图像，卷积核
 ``[[1, -1]]`` 检测垂直边缘；``learn_kernel`` 应学到接近 ``[[1, -1]]`` 的卷积核。
 
 规则：``forward`` 使用自己实现的 ``corr2d``，不得使用内置卷积；``learn_kernel``
-自己更新参数（不需要优化器）；``X`` 或 ``Y`` 不是二维张量、或 ``Y`` 的形状与该层
+自己更新卷积核（不需要优化器）；``X`` 或 ``Y`` 不是二维张量、或 ``Y`` 的形状与该层
 在 ``X`` 上的输出形状不一致时，抛出 ``ValueError``。
 
 Test / 测试: ``pytest exercises/tests/test_conv_layer.py``
