@@ -1,0 +1,119 @@
+"""Hidden checks for ``pool2d`` (d2l 6.5): the oracles are ``F.max_pool2d`` and ``F.avg_pool2d`` with stride 1."""
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+from . import strategies as S
+from .expect import expect_close, expect_shape, tensor_result, with_inputs
+from .framework import CheckFailed, Context, Exercise, Text
+from .padding_stride import ask, given
+from .rules import expect_fast_enough, expect_no_builtin
+
+EXERCISE = Exercise("pooling", modules=("pooling",))
+TARGET = "pooling.pool2d"
+
+
+def oracle(X: torch.Tensor, pool_size, mode: str) -> torch.Tensor:
+    pool = F.max_pool2d if mode == "max" else F.avg_pool2d
+    return pool(S.as_4d(X), S.as_pair(pool_size), stride=1)[0, 0]
+
+
+@EXERCISE.check(2, "the book's example: max [[4, 5], [7, 8]] (the default mode), avg [[2, 3], [5, 6]]",
+                "教材示例：最大汇聚（默认模式）[[4, 5], [7, 8]]，平均汇聚 [[2, 3], [5, 6]]")
+def book_example(ctx: Context) -> None:
+    X = torch.arange(9.0).reshape(3, 3)
+    inputs = {"X": X, "pool_size": (2, 2)}
+    expect_close(ask(ctx, TARGET, inputs, X, (2, 2)), torch.tensor([[4.0, 5.0], [7.0, 8.0]]),
+                 "pool2d(X, (2, 2))", inputs)
+    expect_close(ask(ctx, TARGET, inputs, X, (2, 2), "avg"), torch.tensor([[2.0, 3.0], [5.0, 6.0]]),
+                 "pool2d(X, (2, 2), 'avg')", inputs)
+
+
+def matches(ctx: Context, mode: str) -> None:
+    @given(ctx, S.pool_input_and_window())
+    def prop(case):
+        X, pool_size = case
+        inputs = {"X": X, "pool_size": pool_size}
+        expect_close(ask(ctx, TARGET, inputs, X, pool_size, mode=mode), oracle(X, pool_size, mode),
+                     f"pool2d(X, pool_size, mode={mode!r})", inputs)
+
+    prop()
+
+
+@EXERCISE.check(2, "max pooling matches F.max_pool2d (non-square windows and inputs, window = input, float64)",
+                "最大汇聚与 F.max_pool2d 一致（非方形窗口与输入、窗口与输入同样大、float64）")
+def max_matches_builtin(ctx: Context) -> None:
+    matches(ctx, "max")
+
+
+@EXERCISE.check(2, "average pooling matches F.avg_pool2d (non-square windows and inputs, window = input, float64)",
+                "平均汇聚与 F.avg_pool2d 一致（非方形窗口与输入、窗口与输入同样大、float64）")
+def avg_matches_builtin(ctx: Context) -> None:
+    matches(ctx, "avg")
+
+
+@EXERCISE.check(2, "maths: max >= avg everywhere, avg of a constant image is that constant, default mode is max",
+                "数学性质：最大汇聚处处不小于平均汇聚、常数图像的平均汇聚仍是该常数、默认模式为最大汇聚")
+def properties(ctx: Context) -> None:
+    # Judged against each other, not against the oracles (the two checks above do that).
+    @given(ctx, S.pool_input_and_window(max_side=7, max_window=4), max_examples=15)
+    def prop(case):
+        X, pool_size = case
+        inputs = {"X": X, "pool_size": pool_size}
+        shape = oracle(X, pool_size, "max").shape
+        highest = tensor_result(ask(ctx, TARGET, inputs, X, pool_size, mode="max"), "pool2d", inputs)
+        expect_shape(highest, shape, "pool2d(X, pool_size, mode='max')", inputs)
+        mean = tensor_result(ask(ctx, TARGET, inputs, X, pool_size, mode="avg"), "pool2d", inputs)
+        expect_shape(mean, shape, "pool2d(X, pool_size, mode='avg')", inputs)
+        below = highest.detach().to(torch.float64) < mean.detach().to(torch.float64) - 1e-4
+        if bool(below.any()):
+            index = [int(i) for i in below.nonzero()[0]]
+            raise CheckFailed(with_inputs(Text(f"pool2d: at {index} max pooling gives {float(highest[tuple(index)]):.6g}, "
+                                               f"less than average pooling's {float(mean[tuple(index)]):.6g}",
+                                               f"pool2d：在 {index} 处最大汇聚的结果 {float(highest[tuple(index)]):.6g} "
+                                               f"小于平均汇聚的结果 {float(mean[tuple(index)]):.6g}"), inputs))
+        expect_close(ask(ctx, TARGET, inputs, X, pool_size), highest,
+                     "pool2d(X, pool_size) (default mode) vs pool2d(X, pool_size, mode='max')", inputs)
+        constant = torch.full_like(X, float(X[0, 0]))
+        inputs = {"X": constant, "pool_size": pool_size}
+        expect_close(ask(ctx, TARGET, inputs, constant, pool_size, mode="avg"), torch.full(shape, float(X[0, 0])),
+                     "pool2d(constant image, pool_size, mode='avg')", inputs)
+
+    prop()
+
+
+@EXERCISE.check(1, "an unknown mode ('min', 'mean') raises ValueError", "未知的 mode（'min'、'mean'）抛出 ValueError")
+def unknown_mode(ctx: Context) -> None:
+    X = torch.arange(12.0).reshape(3, 4)
+    for mode in ("min", "mean"):
+        call = f"pool2d(X, (2, 2), mode={mode!r})"
+        raised = ctx.call_expecting_error(TARGET, X, (2, 2), mode=mode)
+        if raised is None:
+            raise CheckFailed(Text(f"{call} returned a result; expected ValueError",
+                                   f"{call} 返回了结果；应抛出 ValueError"),
+                              Text("Only 'max' and 'avg' are modes; raise ValueError for anything else.",
+                                   "mode 只能是 'max' 或 'avg'，其他值应抛出 ValueError。"))
+        if raised[0] != "ValueError":
+            raise CheckFailed(Text(f"{call} raised {raised[0]}: {raised[1]}; expected ValueError",
+                                   f"{call} 抛出了 {raised[0]}：{raised[1]}；应抛出 ValueError"))
+
+
+@EXERCISE.check(1, "no built-in pooling or convolution (F.max_pool2d, F.avg_pool2d, nn.MaxPool2d, ...)",
+                "不使用内置汇聚或卷积运算（F.max_pool2d、F.avg_pool2d、nn.MaxPool2d 等）")
+def no_builtin(ctx: Context) -> None:
+    X = torch.randn(6, 7)
+    expect_no_builtin(ctx, TARGET, X, (2, 3), "max")
+    expect_no_builtin(ctx, TARGET, X, (3, 2), "avg")
+
+
+@EXERCISE.check(2, "speed: max and avg at most 20x the reference on 48x48 with a 9x9 window",
+                "速度：在 48x48 输入、9x9 窗口上，最大与平均汇聚都不慢于参考实现的 20 倍")
+def speed(ctx: Context) -> None:
+    # A 9x9 window: a loop over single elements is ~40x the reference's loop over windows.
+    for mode in ("max", "avg"):
+        def make(i: int) -> tuple:
+            generator = torch.Generator().manual_seed(i)
+            return torch.randn(48, 48, generator=generator), (9, 9), mode
+
+        expect_fast_enough(ctx, TARGET, make, max_ratio=20)

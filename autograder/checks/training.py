@@ -1,0 +1,355 @@
+"""Hidden checks for ``evaluate_accuracy_gpu`` and ``train_ch6`` (d2l 6.6.2).
+
+``evaluate_accuracy_gpu`` runs (``evaluate_accuracy`` probe) on a linear classifier whose every
+prediction is known here, over batches of uneven size, so that averaging per-batch accuracies
+gives a different number from the true overall accuracy.
+
+``train_ch6`` runs ONCE per grading run (``train`` probe, shared by the three training checks):
+the worker trains a fresh LeNet on real Fashion-MNIST training images only (its ``test_iter`` is a
+held-out slice of the training split). The parent then loads the trained weights into its own
+LeNet and measures the accuracy ITSELF on the official 10,000-image test set, which the worker
+never sees. The numbers the submission reports are only checked for their format.
+
+Budget and threshold: see the constants below and ``docs/training-threshold.md``; re-measure with
+``python -m autograder.checks.training --calibrate 0-39 --jobs 2``.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import weakref
+from typing import Any
+
+import torch
+
+from ..worker import netspec
+from .framework import CheckFailed, Context, Exercise, SkipCheck, StopCheck, Text, type_name
+
+EXERCISE = Exercise("training", modules=("training",))
+
+# -- the training budget (all in one place) --------------------------------------------------------
+#: Training images the worker trains on (a seeded random subset of the 60,000), and the held-out
+#: training images that form the worker's ``test_iter``.
+TRAIN_IMAGES = 50_000
+HELD_OUT_IMAGES = 2_000
+BATCH_SIZE = 64
+EPOCHS = 3
+LR = 0.5
+#: Seed of the split, the shuffling and the initialisation when the run has no ``--seed``.
+DEFAULT_SEED = 0
+#: 150,000 training examples take the reference about 21 s on one CPU thread (LeNet at batch 64:
+#: ~7,000 examples/s of CPU time; measured: 21-22 s of worker CPU time per training, worker start
+#: included). The limit leaves room for a loaded grading machine (2-6x slower wall time was seen
+#: with other jobs running: 35-139 s) and for a slower but correct loop.
+TRAIN_TIMEOUT = 300.0
+#: Minimum accuracy on the official test set, measured by the parent. Calibration of the reference
+#: (solutions/training.py) with this budget over seeds 0-39 through the real worker path:
+#: min 0.5357 (seed 15), mean 0.7074, max 0.7583, sd 0.051 (docs/training-threshold.md lists
+#: every seed; seeds 0-19 alone: min 0.5357, mean 0.7103, max 0.7531);
+#: threshold = min - 0.05, rounded down. A model that did not learn stays near 0.10.
+THRESHOLD = 0.48
+
+DEVICE_HINT = Text("Call net.to(device) once, and X, y = X.to(device), y.to(device) for EVERY batch.",
+                   "调用一次 net.to(device)，并对每个小批量执行 X, y = X.to(device), y.to(device)。")
+
+
+# -- evaluate_accuracy_gpu -------------------------------------------------------------------------
+def accuracy_case(seed: int) -> tuple[torch.Tensor, torch.Tensor, list, float, float]:
+    """(W, b, batches, overall accuracy, mean of per-batch accuracies) for a 10-class linear model.
+
+    With W = 3 I and inputs one-hot(prediction) + noise in [0, 0.3), every prediction is known
+    with a wide margin; labels are the prediction (correct) or another class (wrong). The first
+    batch has one correct example, so per-batch averaging overweights it.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    W, b = 3 * torch.eye(10), torch.zeros(10)
+    while True:
+        sizes = [1] + torch.randint(5, 40, (int(torch.randint(2, 5, (), generator=generator)),),
+                                    generator=generator).tolist()
+        batches, correct_per_batch = [], []
+        for i, size in enumerate(sizes):
+            predicted = torch.randint(0, 10, (size,), generator=generator)
+            correct = torch.rand(size, generator=generator) < (1.0 if i == 0 else 0.5)
+            shift = torch.randint(1, 10, (size,), generator=generator)
+            y = torch.where(correct, predicted, (predicted + shift) % 10)
+            X = torch.nn.functional.one_hot(predicted, 10).float() + 0.3 * torch.rand(size, 10, generator=generator)
+            batches.append((X.reshape(size, 1, 2, 5), y))
+            correct_per_batch.append(int(correct.sum()))
+        overall = sum(correct_per_batch) / sum(sizes)
+        per_batch = sum(c / n for c, n in zip(correct_per_batch, sizes)) / len(sizes)
+        if abs(overall - per_batch) > 0.02:
+            break
+    # The parent's own count (from the model, not from the construction above) is the oracle.
+    counted = sum(int((torch.nn.functional.linear(X.flatten(1), W, b).argmax(1) == y).sum()) for X, y in batches)
+    assert counted == sum(correct_per_batch), "accuracy_case: predictions are not what they were built to be"
+    assert abs(overall - per_batch) > 0.02, "accuracy_case: per-batch mean must differ from the overall accuracy"
+    return W, b, batches, counted / sum(sizes), per_batch
+
+
+def number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)
+
+
+@EXERCISE.check(4, "evaluate_accuracy_gpu counts every example over batches of uneven size "
+                   "(device=None and device given)",
+                "evaluate_accuracy_gpu 在大小不一的小批量上按样本计数（device=None 与指定 device）")
+def evaluate_accuracy(ctx: Context) -> None:
+    device = ctx.options.device
+    # (device argument, where the network sits): None must mean "the network's device".
+    settings = [(None, None), ("cpu", None)]
+    if device != "cpu":
+        settings += [(None, device), (device, device)]
+    base = ctx.options.seed or DEFAULT_SEED
+    for i in range(3):
+        W, b, batches, expected, per_batch = accuracy_case(base + i)
+        sizes = [len(y) for _, y in batches]
+        for device_arg, net_device in settings:
+            call = f"evaluate_accuracy_gpu(net, data_iter, device={device_arg!r})"
+            where = f" (network on {net_device})" if net_device else ""
+            got = ctx.probe("evaluate_accuracy", W, b, batches, device_arg, net_device)
+            if type(got) is bool or not number(got):
+                raise CheckFailed(Text(f"{call} must return a Python float, got {type_name(got)}",
+                                       f"{call} 应返回 Python float，实际返回 {type_name(got)}"),
+                                  Text("Return correct / total as a float (use .item() on a tensor).",
+                                       "返回 float 类型的 正确数 / 总数（张量请用 .item()）。"))
+            if abs(got - expected) > 1e-6:
+                averaged = abs(got - per_batch) < 1e-6
+                text = Text(f"{call}{where} on batches of sizes {sizes}: expected {expected:.6f} "
+                            f"(correct / all examples), got {got:.6f}",
+                            f"{call}{where} 在大小为 {sizes} 的小批量上：期望 {expected:.6f}（正确数 / 样本总数），"
+                            f"实际为 {got:.6f}")
+                if averaged:
+                    text = text + Text(", the mean of the per-batch accuracies", "，即各批精度的平均值")
+                raise CheckFailed(text, Text("Sum the correct predictions and the example counts over all "
+                                             "batches, then divide once (batches may differ in size).",
+                                             "对所有小批量累加正确预测数和样本数，最后再相除一次（各批大小可能不同）。"))
+
+
+# -- train_ch6 -------------------------------------------------------------------------------------
+def data_root(ctx: Context) -> str:
+    """The Fashion-MNIST folder: ``options.data_root``, filled in here when nothing set it."""
+    if ctx.options.data_root is None:
+        from cnnkit import DatasetNotFoundError, find_fashion_mnist
+
+        try:
+            ctx.options.data_root = str(find_fashion_mnist(download=False))
+        except DatasetNotFoundError:
+            raise SkipCheck(Text("Fashion-MNIST not found: apt-get install dataset-fashion-mnist or set CNN_KIT_DATA",
+                                 "未找到 Fashion-MNIST：请 apt-get install dataset-fashion-mnist 或设置 CNN_KIT_DATA")) from None
+    return ctx.options.data_root
+
+
+@functools.lru_cache(maxsize=2)
+def official_test_set(root: str) -> tuple[torch.Tensor, torch.Tensor]:
+    from cnnkit import read_fashion_mnist
+
+    images, labels = read_fashion_mnist(train=False, root=root, download=False)
+    return images.unsqueeze(1).float().div_(255), labels
+
+
+def test_accuracy(state: Any, root: str) -> float:
+    """Accuracy, measured here, of the book's LeNet with these weights on the official test set."""
+    if not isinstance(state, dict) or not all(type(v) is torch.Tensor for v in state.values()):
+        raise CheckFailed(Text("the trained network's weights could not be read", "无法读取训练后网络的权重"))
+    net = netspec.build(netspec.LENET)
+    try:
+        net.load_state_dict(state, strict=True)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        detail = " ".join(str(exc).split())[:400]
+        raise CheckFailed(Text(f"train_ch6 changed the network it was given: {detail}",
+                               f"train_ch6 改变了传入网络的结构：{detail}"),
+                          Text("Train the net you are given; do not replace its layers.",
+                               "请训练传入的 net，不要替换它的层。")) from None
+    images, labels = official_test_set(root)
+    net.eval()
+    correct = 0
+    with torch.no_grad():
+        for start in range(0, len(labels), 1000):
+            logits = net(images[start:start + 1000])
+            correct += int((logits.argmax(1) == labels[start:start + 1000]).sum())
+    return correct / len(labels)
+
+
+#: One training per grading run, shared by the three checks below: keyed on the run's reference
+#: handle (one per ``grade()`` call), holding the probe's answer or the exception it raised.
+_TRAINED: "weakref.WeakKeyDictionary[Any, tuple[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+def trained(ctx: Context) -> dict:
+    """The ``train`` probe's observation for this run (training at most once per run)."""
+    root = data_root(ctx)
+    key = ctx._reference  # the framework has no per-run memo; this object lives exactly one run
+    if key not in _TRAINED:
+        seed = ctx.options.seed if ctx.options.seed is not None else DEFAULT_SEED
+        try:
+            seen = ctx.probe("train", root, TRAIN_IMAGES, HELD_OUT_IMAGES, BATCH_SIZE, EPOCHS, LR,
+                             ctx.options.device, seed, timeout=TRAIN_TIMEOUT)
+            if not isinstance(seen, dict) or not isinstance(seen.get("state"), dict):
+                raise CheckFailed(Text(f"train_ch6 could not be observed (got {type_name(seen)})",
+                                       f"无法检查 train_ch6（得到 {type_name(seen)}）"))
+            _TRAINED[key] = ("ok", seen)
+        except (CheckFailed, StopCheck) as exc:
+            _TRAINED[key] = ("raised", exc)
+    kind, value = _TRAINED[key]
+    if kind == "raised":
+        raise value
+    return value
+
+
+def call_text() -> str:
+    return (f"train_ch6(lenet, train_iter, test_iter, num_epochs={EPOCHS}, lr={LR:g}, device) "
+            f"(batch size {BATCH_SIZE}, {TRAIN_IMAGES:,} training images)")
+
+
+@EXERCISE.check(2, "train_ch6 returns the history: train_loss, train_acc, test_acc per epoch, examples_per_sec",
+                "train_ch6 返回训练记录：每个迭代周期的 train_loss、train_acc、test_acc，以及 examples_per_sec")
+def history_format(ctx: Context) -> None:
+    history = trained(ctx).get("history")
+    call = call_text()
+    if not isinstance(history, dict):
+        raise CheckFailed(Text(f"{call} must return a dict, got {type_name(history)}",
+                               f"{call} 应返回 dict，实际返回 {type_name(history)}"))
+    for key in ("train_loss", "train_acc", "test_acc"):
+        values = history.get(key)
+        if not isinstance(values, list) or len(values) != EPOCHS:
+            got = f"a list of {len(values)}" if isinstance(values, list) else type_name(values)
+            raise CheckFailed(Text(f"{call}: history[{key!r}] must be a list with one value per epoch "
+                                   f"({EPOCHS}), got {got}",
+                                   f"{call}：history[{key!r}] 应为每个迭代周期一项（共 {EPOCHS} 项）的列表，实际为 {got}"))
+        for value in values:
+            low, high = (0.0, 1.0) if key.endswith("acc") else (0.0, math.inf)
+            if type(value) is bool or not number(value) or not low <= value <= high:
+                shown = repr(value) if number(value) else type_name(value)
+                meaning = "a fraction in [0, 1]" if key.endswith("acc") else "a finite number >= 0"
+                raise CheckFailed(Text(f"{call}: history[{key!r}] holds {shown}; each value must be {meaning} "
+                                       f"(a Python float: use .item())",
+                                       f"{call}：history[{key!r}] 中有 {shown}；每个值都应是"
+                                       f"{'[0, 1] 之间的比例' if key.endswith('acc') else '有限的非负数'}"
+                                       f"（Python float：请用 .item()）"))
+    speed = history.get("examples_per_sec")
+    if type(speed) is bool or not number(speed) or speed <= 0:
+        shown = repr(speed) if number(speed) else type_name(speed)
+        raise CheckFailed(Text(f"{call}: history['examples_per_sec'] must be a positive number, got {shown}",
+                               f"{call}：history['examples_per_sec'] 应为正数，实际为 {shown}"))
+
+
+@EXERCISE.check(3, "train_ch6 moves the model and every training batch (X and y) to the device",
+                "train_ch6 把模型和每个训练小批量（X 与 y）都移到 device 上")
+def uses_device(ctx: Context) -> None:
+    seen = trained(ctx)
+    device = ctx.options.device
+    if seen.get("model_moved") is not True:
+        raise CheckFailed(Text(f"train_ch6 never called net.to(device) (device {device})",
+                               f"train_ch6 没有调用 net.to(device)（device 为 {device}）"), DEVICE_HINT)
+    handed, moved = seen.get("batch_tensors"), seen.get("batch_tensors_moved")
+    if type(handed) is not int or type(moved) is not int or handed <= 0:
+        raise CheckFailed(Text("train_ch6 did not iterate over train_iter", "train_ch6 没有遍历 train_iter"))
+    if moved != handed:
+        batches, x_moved, y_moved = seen.get("batches"), seen.get("x_moved"), seen.get("y_moved")
+        raise CheckFailed(Text(f"train_ch6 must move every training batch to the device with .to(device): X was "
+                               f"moved in {x_moved} of {batches} batches, y in {y_moved} of {batches}",
+                               f"train_ch6 应用 .to(device) 把每个训练小批量移到 device 上：{batches} 个小批量中，"
+                               f"X 被移动了 {x_moved} 次，y 被移动了 {y_moved} 次"), DEVICE_HINT)
+    devices = seen.get("param_devices")
+    kind = torch.device(device).type
+    if not isinstance(devices, list) or not devices or not all(
+            isinstance(d, str) and d.split(":")[0] == kind for d in devices):
+        raise CheckFailed(Text(f"after train_ch6 the parameters are on {devices}, expected {device}",
+                               f"train_ch6 结束后参数位于 {devices}，期望 {device}"), DEVICE_HINT)
+
+
+@EXERCISE.check(7, f"the trained LeNet reaches {THRESHOLD:.2f} accuracy on the official test set (measured by the grader)",
+                f"训练后的 LeNet 在官方测试集上的精度达到 {THRESHOLD:.2f}（由评分程序测量）")
+def reaches_accuracy(ctx: Context) -> None:
+    seen = trained(ctx)
+    accuracy = test_accuracy(seen.get("state"), data_root(ctx))
+    if accuracy < THRESHOLD:
+        raise CheckFailed(Text(f"{call_text()}: the trained network classifies {accuracy:.4f} of the 10,000 "
+                               f"official test images correctly; at least {THRESHOLD:.2f} is required (the "
+                               f"reference reaches 0.54-0.75, typically 0.71, with this budget)",
+                               f"{call_text()}：训练后的网络在 10,000 张官方测试图像上的精度为 {accuracy:.4f}；"
+                               f"至少需要 {THRESHOLD:.2f}（参考实现在此预算下为 0.54-0.75，通常约 0.71）"),
+                          Text("Initialise with xavier_uniform_, use nn.CrossEntropyLoss, and per batch: "
+                               "optimizer.zero_grad(), loss.backward(), optimizer.step().",
+                               "用 xavier_uniform_ 初始化、使用 nn.CrossEntropyLoss，每个小批量依次执行 "
+                               "optimizer.zero_grad()、loss.backward()、optimizer.step()。"))
+
+
+# -- calibration -------------------------------------------------------------------------------------
+def calibrate(seeds: list[int], jobs: int = 1) -> list[dict]:
+    """Train the reference with this budget once per seed, each in a fresh worker (the real grading
+    path), and measure each result on the official test set here."""
+    import os
+    import tempfile
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from cnnkit import find_fashion_mnist
+
+    from ..load import reference_submission
+    from ..worker.client import WorkerConfig, WorkerProcess, prepare_space
+
+    root = str(find_fashion_mnist(download=False))
+    files = reference_submission().files
+
+    def worker_cpu_seconds(pid: int) -> float:
+        """User + system CPU time of a live worker and its descendants (a sandbox launcher may sit
+        between us and Python); Linux /proc only, NaN elsewhere."""
+        try:
+            total, todo = 0, [pid]
+            while todo:
+                current = todo.pop()
+                with open(f"/proc/{current}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+                for task in os.listdir(f"/proc/{current}/task"):
+                    with open(f"/proc/{current}/task/{task}/children") as children:
+                        todo += [int(child) for child in children.read().split()]
+            return total / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return float("nan")
+
+    def one(seed: int) -> dict:
+        with tempfile.TemporaryDirectory(prefix="cnnkit-calibrate-") as scratch:
+            worker = WorkerProcess(prepare_space(Path(scratch) / "worker", files), WorkerConfig())
+            try:
+                assert worker.request({"op": "load", "modules": ["training"]}).get("ok")
+                start = time.perf_counter()
+                reply = worker.request({"op": "probe", "probe": "train", "args": [
+                    root, TRAIN_IMAGES, HELD_OUT_IMAGES, BATCH_SIZE, EPOCHS, LR, "cpu", seed]}, TRAIN_TIMEOUT * 4)
+                seconds = time.perf_counter() - start
+                cpu = worker_cpu_seconds(worker.process.pid)
+            finally:
+                worker.kill()
+        assert reply.get("ok"), reply
+        seen = reply["value"]
+        return {"seed": seed, "accuracy": test_accuracy(seen["state"], root), "seconds": seconds, "cpu": cpu,
+                "held_out": seen["history"]["test_acc"],
+                "examples_per_sec": seen["history"]["examples_per_sec"]}
+
+    with ThreadPoolExecutor(jobs) as pool:
+        results = []
+        for result in pool.map(one, seeds):
+            print(f"seed {result['seed']:3d}  test accuracy {result['accuracy']:.4f}  held-out per epoch "
+                  f"{[round(a, 4) for a in result['held_out']]}  {result['seconds']:.1f} s wall, {result['cpu']:.1f} s CPU  "
+                  f"{result['examples_per_sec']:.0f} examples/s (own timer)", flush=True)
+            results.append(result)
+    accuracies = [r["accuracy"] for r in results]
+    cpu = sorted(r["cpu"] for r in results)
+    print(f"min {min(accuracies):.4f}  mean {sum(accuracies) / len(accuracies):.4f}  max {max(accuracies):.4f}  "
+          f"median CPU seconds per training (worker process, start included) {cpu[len(cpu) // 2]:.1f}")
+    return results
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Calibrate the train_ch6 accuracy threshold.")
+    parser.add_argument("--calibrate", default="0-19", help="seeds, e.g. 0-19 or 3,5,8")
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args()
+    spec = args.calibrate
+    chosen = (list(range(int(spec.split("-")[0]), int(spec.split("-")[1]) + 1)) if "-" in spec
+              else [int(s) for s in spec.split(",")])
+    calibrate(chosen, args.jobs)
