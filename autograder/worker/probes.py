@@ -16,29 +16,68 @@ from . import netspec
 Lookup = Callable[[str], Any]
 
 
-def conv2d_layer(sub: Lookup, kernel_size, X, W, b, G) -> dict:
-    """Build ``Conv2D(kernel_size)``, load W and b, run forward on X and backward of sum(Y * G)."""
+def _describe(value) -> list:
+    """[type name, shape or None, requires_grad or None] of an attribute of the student's layer."""
+    if isinstance(value, torch.Tensor):
+        return [type(value).__name__, tuple(value.shape), bool(value.requires_grad)]
+    return [type(value).__name__, None, None]
+
+
+def _load(target, source: torch.Tensor) -> bool:
+    """Copy ``source`` into the tensor ``target`` (reshaped to its shape when the sizes agree)."""
+    if not isinstance(target, torch.Tensor) or target.numel() != source.numel():
+        return False
+    with torch.no_grad():
+        target.copy_(source.reshape(target.shape))
+    return True
+
+
+def conv2d_layer(sub: Lookup, kernel_size, X, W, b, G, run: bool = True) -> dict:
+    """Build ``Conv2D(kernel_size)``, load W and b, run forward on X and backward of sum(Y * G).
+
+    Missing or odd attributes do not stop the probe: it reports what it found (``attributes``,
+    ``loaded``) and runs as much as it can, so the parent can say exactly what is wrong. With
+    ``run=False`` it only builds the layer and reports its parameters.
+    """
     layer = sub("conv_layer.Conv2D")(kernel_size)
     params = [[name, tuple(p.shape), p.requires_grad] for name, p in layer.named_parameters()]
-    with torch.no_grad():
-        layer.weight.copy_(W)
-        layer.bias.copy_(b)
+    weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
+    attributes = {"weight": _describe(weight), "bias": _describe(bias)}
+    if not run:
+        return {"is_module": isinstance(layer, nn.Module), "params": params, "attributes": attributes}
+    loaded = {"weight": _load(weight, W), "bias": _load(bias, b)}
     Y = layer(X)
-    (Y * G).sum().backward()
-    return {"is_module": isinstance(layer, nn.Module), "params": params, "Y": Y,
-            "grad_weight": layer.weight.grad, "grad_bias": layer.bias.grad}
+    if isinstance(Y, torch.Tensor) and Y.shape == G.shape and Y.requires_grad:
+        (Y * G).sum().backward()
+    grad = lambda p: p.grad if isinstance(p, torch.Tensor) else None  # noqa: E731
+    return {"is_module": isinstance(layer, nn.Module), "params": params, "attributes": attributes,
+            "loaded": loaded, "Y": Y, "grad_weight": grad(weight), "grad_bias": grad(bias)}
+
+
+def seeded_call(sub: Lookup, seed: int, target: str, args: list, kwargs: dict) -> Any:
+    """Seed torch's global generator, then call ``target`` (so random initialisations repeat)."""
+    torch.manual_seed(seed)
+    return sub(target)(*args, **kwargs)
 
 
 def lenet_model(sub: Lookup, X) -> dict:
-    """Build the student's ``lenet()`` and return its class, layers, weights and output on X."""
+    """Build the student's ``lenet()`` and return its class, layers, weights and output on X.
+
+    An exception in the forward pass (e.g. layer sizes that do not fit together) is reported as
+    ``forward_error`` so that the structure can still be judged.
+    """
     net = sub("lenet.lenet")()
     out = {"type": type(net).__name__, "is_sequential": isinstance(net, nn.Sequential)}
     if isinstance(net, nn.Module):
         out["layers"] = [type(layer).__name__ for layer in net.children()]
+        out["num_params"] = sum(p.numel() for p in net.parameters())
         out["state"] = {k: v.detach() for k, v in net.state_dict().items()}
         net.eval()
-        with torch.no_grad():
-            out["Y"] = net(X)
+        try:
+            with torch.no_grad():
+                out["Y"] = net(X)
+        except Exception as exc:  # reported, judged by the parent
+            out["forward_error"] = f"{type(exc).__name__}: {str(exc)[:500]}"
     return out
 
 
@@ -48,12 +87,17 @@ def shape_trace(sub: Lookup, spec: list, input_shape) -> Any:
     return sub("lenet.shape_trace")(netspec.build(spec), input_shape)
 
 
-def evaluate_accuracy(sub: Lookup, W, b, batches: list, device) -> Any:
-    """Call ``evaluate_accuracy_gpu`` on a linear classifier with the given weights."""
+def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None) -> Any:
+    """Call ``evaluate_accuracy_gpu`` on a linear classifier with the given weights.
+
+    The classifier sits on ``net_device`` (the CPU by default), the batches on the CPU.
+    """
     net = nn.Sequential(nn.Flatten(), nn.Linear(W.shape[1], W.shape[0]))
     with torch.no_grad():
         net[1].weight.copy_(W)
         net[1].bias.copy_(b)
+    if net_device is not None:
+        net.to(net_device)
     return sub("training.evaluate_accuracy_gpu")(net, [tuple(batch) for batch in batches], device)
 
 
@@ -90,22 +134,28 @@ class MoveRecorder:
 class RecordedBatches:
     """A d2l-style iterable that counts the batch tensors the training loop moved to a device.
 
-    A batch is judged when the loop asks for the next one (or ends), while this iterator still
-    holds it, so object ids cannot be confused with those of freed tensors.
+    Moves are recorded only between handing a batch out and the loop asking for the next one (or
+    ending), and the batch is judged while this iterator still holds it: ids of tensors freed
+    earlier (e.g. during an evaluation between epochs) cannot be confused with the batch's.
     """
 
     def __init__(self, batches, moves: MoveRecorder) -> None:
         self.batches, self.moves = batches, moves
         self.handed_out = self.moved = 0
+        self.x_moved = self.y_moved = 0
 
     def __len__(self) -> int:
         return len(self.batches)
 
     def __iter__(self):
         for X, y in self.batches:
+            self.moves.tensors.clear()
             yield X, y
             self.handed_out += 2
-            self.moved += (id(X) in self.moves.tensors) + (id(y) in self.moves.tensors)
+            x_moved, y_moved = id(X) in self.moves.tensors, id(y) in self.moves.tensors
+            self.x_moved += x_moved
+            self.y_moved += y_moved
+            self.moved += x_moved + y_moved
             self.moves.tensors.clear()
 
 
@@ -137,4 +187,7 @@ def train(sub: Lookup, data_root: str, num_train: int, num_valid: int, batch_siz
         "model_moved": model_moved,
         "batch_tensors": train_iter.handed_out,
         "batch_tensors_moved": train_iter.moved,
+        "batches": train_iter.handed_out // 2,
+        "x_moved": train_iter.x_moved,
+        "y_moved": train_iter.y_moved,
     }
