@@ -16,7 +16,7 @@ from .checks.framework import Options
 from .load import SubmissionError
 from .report.render import FORMATS
 from .runner import grade
-from .worker.client import WorkerConfig
+from . import config as limits
 
 EXAMPLES = """examples:
   autograde grade exercises/                      grade a filled-in copy of exercises/
@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     g = commands.add_parser("grade", help="grade one submission", epilog=EXAMPLES,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    g.add_argument("submission", help="a folder with the exercise modules, or a repository root containing exercises/")
+    g.add_argument("submission", help="a folder with the exercise modules, a repository root containing exercises/, "
+                   "or notebooks of `autograde nbgrader build` (one .ipynb or a folder of them)")
     g.add_argument("--json", metavar="OUT", help="also write the JSON report to OUT")
     g.add_argument("--only", metavar="EX[,EX...]", type=parse_only, action="extend",
                    help=f"grade only these exercises ({', '.join(EXERCISE_NAMES)})")
@@ -49,8 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--lang", choices=("en", "zh"), default="en", help="language of messages (default: en)")
     g.add_argument("--seed", type=int, help="seed for the hidden tests (default: fixed, derandomized)")
     g.add_argument("--fail-under", type=float, metavar="SCORE", help="exit with status 1 when the score is lower")
-    g.add_argument("--timeout", type=float, default=WorkerConfig.call_timeout,
-                   help="seconds one call of student code may take (default: %(default)s; training has its own budget)")
+    limits.add_options(g)  # --config, --memory, --timeout, --no-sandbox: autograder/config.py
+    from . import batch  # `grade-all`: its options and logic live in autograder/batch.py
+
+    batch.add_parser(commands, parse_only, limits.add_options)
+    from .nbgrader import build as nbgrader_build  # `nbgrader build`: autograder/nbgrader/build.py
+
+    nbgrader_build.add_parser(commands)
     return parser
 
 
@@ -64,7 +70,7 @@ def write_atomically(path: Path, content: str) -> None:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    config = WorkerConfig(call_timeout=args.timeout)
+    config = limits.worker_config(args)
     report = grade(args.submission, only=args.only, options=Options(seed=args.seed), config=config)
     if args.json:
         write_atomically(Path(args.json), FORMATS["json"](report, args.lang))
@@ -80,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "grade-all":
+        from . import batch
+
+        return batch.run_cli(args, limits.worker_config(args))
+    if args.command == "nbgrader":
+        return args.handler(args)
     try:
         return run_grade(args)
     except SubmissionError as exc:

@@ -1,6 +1,7 @@
 """Grade one submission: run each exercise's checks against a fresh worker, collect a Report."""
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from .checks import exercises
 from .checks.framework import CheckFailed, Context, Exercise, Options, SkipCheck, StopCheck, Text, worker_failure
 from .load import Submission, SubmissionError, load_submission, reference_submission
 from .report.model import CheckResult, ExerciseResult, Report
-from .worker.client import WorkerConfig, WorkerError, WorkerProcess, prepare_space
+from .worker.client import WorkerConfig, WorkerError, WorkerProcess, describe_isolation, prepare_space
 
 #: After this many lost workers in one exercise its remaining checks are not run.
 MAX_LOST_WORKERS = 2
@@ -135,13 +136,15 @@ def select(only: Sequence[str] | None) -> list[Exercise]:
 
 
 def grade(path: str | Path, only: Sequence[str] | None = None, options: Options | None = None,
-          config: WorkerConfig | None = None, sandbox: str = "") -> Report:
+          config: WorkerConfig | None = None) -> Report:
     """Grade the submission at ``path`` and return its report (raises SubmissionError if it cannot)."""
     options, config = options or Options(), config or WorkerConfig()
+    if options.data_root is not None and config.data_dir is None:  # the folder the sandbox shows
+        config = dataclasses.replace(config, data_dir=str(options.data_root))
     started = time.perf_counter()
     submission = load_submission(path)
     selected = select(only)
-    report = Report(exercises=[], submission=str(path), seed=options.seed, sandbox=sandbox)
+    report = Report(exercises=[], submission=str(path), seed=options.seed, sandbox=describe_isolation(config))
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
         pool = WorkerPool(submission, Path(scratch) / "submission", config)
         reference = Reference(Path(scratch) / "reference", config)

@@ -4,11 +4,13 @@ A worker is started as ``python -I -S`` in a scratch directory with a minimal en
 session of its own (so the whole process group can be killed), with its output captured through a
 pipe of which only the first ``output_cap`` bytes are kept. Requests and replies travel on two
 private pipes (see ``protocol``). Anything that goes wrong on the worker's side surfaces here as a
-``WorkerError`` with a reason a student can read.
+``WorkerError`` with a reason a student can read. How the worker is isolated (bubblewrap, an
+unprivileged user, resource limits, reaping of escaped processes) is decided in ``sandbox``.
 """
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -20,13 +22,20 @@ from typing import Callable
 
 import torch
 
-from . import protocol
+from . import protocol, sandbox
+from .sandbox import describe_isolation  # noqa: F401  (re-exported: runner, cli)
 
 RUNTIME_PACKAGE = "cnnkit_worker"
-RUNTIME_MODULES = ("__init__.py", "protocol.py", "server.py", "probes.py", "netspec.py", "oprecorder.py")
+RUNTIME_MODULES = ("__init__.py", "protocol.py", "server.py", "probes.py", "netspec.py")
 PASSED_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
+#: The worker's first lines, trusted, before any student code: inside bubblewrap started by root,
+#: drop to the unprivileged user (``CNN_KIT_UID``) and cap the number of processes (``CNN_KIT_NPROC``).
 BOOT = (
-    "import sys; sys.path[:0] = sys.argv.pop().split('\\n'); "
+    "import os, sys\n"
+    "uid, nproc = os.environ.pop('CNN_KIT_UID', ''), os.environ.pop('CNN_KIT_NPROC', '')\n"
+    "if uid: os.setgroups([]); os.setresgid(*[int(uid)] * 3); os.setresuid(*[int(uid)] * 3)\n"
+    "if nproc: import resource; resource.setrlimit(resource.RLIMIT_NPROC, (int(nproc),) * 2)\n"
+    "sys.path[:0] = sys.argv.pop().split('\\n')\n"
     f"from {RUNTIME_PACKAGE}.server import main; main()"
 )
 
@@ -47,8 +56,20 @@ class WorkerConfig:
     start_timeout: float = 120.0
     threads: int = 1
     output_cap: int = 64 * 1024
+    memory_bytes: int = 3 << 30
+    cpu_seconds: int = 900
+    file_bytes: int = 64 << 20
+    open_files: int = 256
     launcher: Callable[[list[str], "WorkerSpace"], tuple[list[str], Callable[[], None] | None]] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: Most processes (threads included) of the unprivileged worker user (RLIMIT_NPROC).
+    processes: int = 512
+    #: Size of the private /tmp (a tmpfs, in memory) inside bubblewrap.
+    tmp_bytes: int = 64 << 20
+    #: "auto": bubblewrap when it works (see ``sandbox``); "off": never (``--no-sandbox``).
+    sandbox: str = "auto"
+    #: The Fashion-MNIST folder to show the worker (training files only); None: the parent's look-up.
+    data_dir: str | None = None
 
 
 @dataclass
@@ -95,6 +116,15 @@ def prepare_space(root: Path, package_files: dict[str, bytes]) -> WorkerSpace:
     return space
 
 
+def resource_limits(config: WorkerConfig) -> Callable[[], None]:
+    """A ``preexec_fn`` capping the worker's data memory, CPU time, file size and open files.
+
+    ``RLIMIT_DATA`` rather than ``RLIMIT_AS``: PyTorch maps several GiB of address space at import.
+    (Workers get ``sandbox.resource_preexec``, which adds the privilege drop and RLIMIT_NPROC.)
+    """
+    return sandbox.resource_preexec(config, sandbox.Plan())
+
+
 class _OutputSink(threading.Thread):
     """Drains the worker's stdout+stderr, keeping only the first ``cap`` bytes."""
 
@@ -126,16 +156,19 @@ class WorkerProcess:
         command = [sys.executable, "-I", "-S", "-c", BOOT, str(request_read), str(reply_write),
                    str(space.package_root), "\n".join(paths)]
         self._cleanup = None
-        if config.launcher is not None:
-            command, self._cleanup = config.launcher(command, space)
+        command, self._cleanup, preexec = sandbox.launch(config, command, space)
         env = {"PATH": "/usr/bin:/bin", "HOME": str(space.home), "LANG": "C.UTF-8",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                "OMP_NUM_THREADS": str(config.threads), "CNN_KIT_THREADS": str(config.threads)}
         env.update({k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ})
         env.update(config.extra_env)
-        self.process = subprocess.Popen(
-            command, cwd=space.home, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, pass_fds=(request_read, reply_write), start_new_session=True)
+        sandbox.become_subreaper()
+        with sandbox.LOCK:  # a starting worker must not look like an escaped process
+            self.process = subprocess.Popen(
+                command, cwd=space.home, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, pass_fds=(request_read, reply_write), start_new_session=True,
+                preexec_fn=preexec)
+            sandbox.register(self.process.pid)
         os.close(request_read)
         os.close(reply_write)
         self._output = _OutputSink(self.process.stdout, config.output_cap)
@@ -151,8 +184,13 @@ class WorkerProcess:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "stopped answering"
+        if code > 128 and sandbox.plan(self.config).bwrap is not None:
+            code = 128 - code  # bwrap reports a child killed by signal N as status 128 + N
         if code < 0:
-            return f"was killed by signal {signal.Signals(-code).name}"
+            try:
+                return f"was killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"was killed by signal {-code}"
         return f"exited with status {code}"
 
     def _read(self, timeout: float) -> dict:
@@ -177,25 +215,34 @@ class WorkerProcess:
                 self.kill()
                 raise WorkerError("protocol", "the worker did not start properly")
             self._ready = True
+        # A fresh random id per request: a reply forged by student code (it can write to the
+        # reply pipe) cannot carry it, so it cannot end a call early or stand in for its result.
+        request_id = secrets.token_hex(16)
         try:
-            protocol.write_frame(self._request_write, message)
+            protocol.write_frame(self._request_write, {**message, "id": request_id})
         except (BrokenPipeError, OSError):
             detail = self._exit_description()
             self.kill()
             raise WorkerError("crashed", f"the worker process {detail}") from None
-        return self._read(self.config.call_timeout if timeout is None else timeout)
+        reply = self._read(self.config.call_timeout if timeout is None else timeout)
+        if reply.get("id") != request_id:
+            self.kill()
+            raise WorkerError("protocol", "a reply that does not answer the request arrived (forged or out of order)")
+        return reply
 
     @property
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        """Kill the worker's whole process group and release its pipes."""
+        """Kill the worker's whole process group, and whatever escaped it, and release its pipes."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
+        sandbox.forget(self.process.pid)
+        sandbox.reap_escapees()
         self._output.join(timeout=2)
         for fd in (self._request_write, self._reply_read):
             try:

@@ -1,0 +1,495 @@
+"""The sandbox: attacks on the grader fail safely, with bubblewrap and without it.
+
+Every ``tests/corpus/attacks/<case>.py`` replaces ``corr2d.py`` in a copy of ``solutions/`` and is
+graded the way the held-out checks do it: ``python -m autograder grade DIR --json OUT --only corr2d
+--timeout 5`` in a subprocess, from the repository root, with a secret in the grader's environment,
+a temporary HOME with a canary in it, a TCP listener on 127.0.0.1 and a TMPDIR of its own (so that
+every worker's argv names it). Each case must leave:
+
+* a finished grader (exit 0) and a complete report that validates, lists every corr2d check, and
+  gives the attacked exercise nothing;
+* no secret and no ``ESCAPED`` line (what an attack prints when it gets through) in the report;
+* no file changed outside the worker's scratch directory: the temporary HOME is compared file by
+  file, the report file is compared after every daemon would have fired, the repository canary must
+  be untouched and no ``.py`` file of the repository may contain the case's marker (real repository
+  files are only opened for appending by the attack, never written: other people edit this tree);
+* no process: none whose argv holds the case's marker or its TMPDIR, 6 s after the grader exited
+  (the escape daemons touch a file after 5 s);
+* no connection on the listener.
+
+Cases run twice where the sandbox makes a difference: with bubblewrap (skipped where it cannot
+run) and with ``--no-sandbox``. Without bubblewrap the worker can read the whole filesystem and
+write to the shared /tmp: those gaps are expected (and documented in docs/sandbox.md), the rest
+must hold. All gradings run up front, two at a time, in a module fixture (about 2-4 minutes).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from autograder import config as limits
+from autograder.checks.corr2d import EXERCISE as CORR2D
+from autograder.load import reference_submission
+from autograder.report import validate
+from autograder.worker import sandbox
+from autograder.worker.client import WorkerConfig, WorkerProcess, describe_isolation, prepare_space
+
+ROOT = Path(__file__).resolve().parents[1]
+ATTACKS = ROOT / "tests" / "corpus" / "attacks"
+SOLUTIONS = ROOT / "solutions"
+SHARED_DATA = ROOT.parent / "shared" / "datasets"
+SECRET_NAME = "CNN_KIT_SANDBOX_SECRET"
+CALL_TIMEOUT = "5"
+#: Seconds to wait after a grader exited before looking for daemons and their files.
+DAEMON_GRACE = 6.5
+BWRAP_PROBLEM = sandbox.bubblewrap_problem(userns=os.geteuid() != 0)
+
+
+@dataclass(frozen=True)
+class Case:
+    #: "bwrap": the default configuration (bubblewrap where it works, else the fallback, when the
+    #: case has no "plain" run); "plain": ``--no-sandbox``
+    modes: tuple[str, ...] = ("bwrap", "plain")
+    args: tuple[str, ...] = ()
+    #: mode -> why an escape is expected there (a documented gap)
+    gaps: dict[str, str] = field(default_factory=dict)
+
+
+NO_FS_ISOLATION = "without bubblewrap the filesystem is not isolated: the worker can read the reference solutions"
+CASES: dict[str, Case] = {
+    "exit_at_import": Case(modes=("bwrap",)),
+    "infinite_loop": Case(modes=("bwrap",)),
+    "sleep_forever": Case(modes=("bwrap",)),
+    "allocate_8gib": Case(modes=("bwrap",), args=("--memory", "1GiB")),
+    "setsid_escape": Case(),
+    "kill_parent": Case(),
+    "fake_results": Case(),
+    "read_solutions": Case(gaps={"plain": NO_FS_ISOLATION}),
+    "tcp_connect": Case(),
+    "modify_files": Case(),
+    "fd_spray": Case(modes=("bwrap",)),
+    "stdout_flood": Case(modes=("bwrap",)),
+    "recursion": Case(modes=("bwrap",)),
+    "print_environ": Case(),
+}
+RUNS = [(name, mode) for name, case in CASES.items() for mode in case.modes]
+#: Without bubblewrap a "bwrap" run is the fallback: it runs unless the case has a "plain" run anyway.
+RUNNABLE = [(name, mode) for name, mode in RUNS
+            if BWRAP_PROBLEM is None or mode == "plain" or "plain" not in CASES[name].modes]
+BOXED = {"bwrap": BWRAP_PROBLEM is None, "plain": False}
+
+
+def test_every_attack_file_has_a_case():
+    assert sorted(p.stem for p in ATTACKS.glob("*.py")) == sorted(CASES)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that counts the connections it accepts."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.connections: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(1)
+                try:
+                    self.connections.append(connection.recv(200))
+                except OSError:
+                    self.connections.append(b"")
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.socket.close()
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
+    """path -> (mtime_ns, sha256) of every file under ``folder``."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            out[str(path.relative_to(folder))] = (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+    return out
+
+
+def processes_mentioning(*needles: str) -> list[tuple[int, str]]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                argv = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if any(needle in argv for needle in needles):
+                found.append((int(entry), argv[:200]))
+    return found
+
+
+def repo_files_with(marker: str) -> list[str]:
+    hits = []
+    for path in ROOT.rglob("*.py"):
+        if ".venv" in path.parts or ".git" in path.parts:
+            continue
+        try:
+            if marker in path.read_text(errors="replace"):
+                hits.append(str(path))
+        except OSError:
+            pass
+    return hits
+
+
+@dataclass
+class Run:
+    name: str
+    mode: str
+    marker: str
+    folder: Path
+    out: Path
+    home: Path
+    tmp: Path
+    repo_canary: Path
+    home_before: dict
+    listener: Listener
+    returncode: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+    report_text: str = ""
+    finished: float = 0.0
+    seconds: float = 0.0
+    # filled in after the grace period
+    report_later: str = ""
+    home_after: dict = field(default_factory=dict)
+    leftovers: list = field(default_factory=list)
+    tmp_files: dict = field(default_factory=dict)
+    marked_repo_files: list = field(default_factory=list)
+    pth_files: list = field(default_factory=list)
+
+
+def prepare(name: str, mode: str, base: Path) -> Run:
+    marker = f"cnnkitattack{secrets.token_hex(4)}"
+    folder = base / f"{name}-{mode}"
+    (folder / "sub").mkdir(parents=True)
+    for module in SOLUTIONS.glob("*.py"):
+        shutil.copyfile(module, folder / "sub" / module.name)
+    listener = Listener()
+    home = folder / "home"
+    home.mkdir()
+    (home / f"canary-{marker}").write_text("the grader's own file\n")
+    (home / ".bashrc").write_text("# the grader's shell\n")
+    source = (ATTACKS / f"{name}.py").read_text()
+    for key, value in {"__MARKER__": marker, "__PORT__": str(listener.port), "__REPO__": str(ROOT),
+                       "__HOME__": str(home)}.items():
+        source = source.replace(key, value)
+    (folder / "sub" / "corr2d.py").write_text(source)
+    tmp = folder / "tmp"
+    tmp.mkdir()
+    repo_canary = ROOT / f".sandbox-canary-{marker}.py"
+    if name == "modify_files":
+        repo_canary.write_text("# a canary\n")
+    return Run(name, mode, marker, folder, folder / "report.json", home, tmp, repo_canary, snapshot(home), listener)
+
+
+def grade(run: Run) -> Run:
+    env = dict(os.environ, HOME=str(run.home), TMPDIR=str(run.tmp), PYTHONDONTWRITEBYTECODE="1")
+    env[SECRET_NAME] = f"secret-{run.marker}-value"
+    if (SHARED_DATA / "FashionMNIST").is_dir():
+        env["CNN_KIT_DATA"] = str(SHARED_DATA)
+    command = [sys.executable, "-m", "autograder", "grade", str(run.folder / "sub"), "--json", str(run.out),
+               "--only", "corr2d", "--timeout", CALL_TIMEOUT, *CASES[run.name].args]
+    if run.mode == "plain":
+        command.append("--no-sandbox")
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300,
+                              stdin=subprocess.DEVNULL)
+        run.returncode = done.returncode
+        run.stdout = done.stdout.decode(errors="replace")
+        run.stderr = done.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired as exc:
+        run.returncode = None
+        run.stderr = f"the grader did not finish: {exc}"
+    run.finished = time.monotonic()
+    run.seconds = run.finished - started
+    run.report_text = run.out.read_text() if run.out.exists() else ""
+    return run
+
+
+def inspect_later(run: Run) -> None:
+    """What is left once every daemon would have fired; kill leftovers so nothing outlives the test."""
+    run.leftovers = processes_mentioning(run.marker, str(run.folder))
+    for pid, _ in run.leftovers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    run.report_later = run.out.read_text() if run.out.exists() else ""
+    run.home_after = snapshot(run.home)
+    for suffix in ("touched", "results.json", "delayed.json"):
+        path = Path(tempfile.gettempdir()) / f"{run.marker}-{suffix}"
+        if path.exists():
+            run.tmp_files[suffix] = path.read_text(errors="replace")
+            path.unlink()
+    run.marked_repo_files = repo_files_with(run.marker)
+    for site in sandbox.python_paths():
+        pth = Path(site) / f"zz-{run.marker}.pth"
+        if pth.exists():
+            run.pth_files.append(str(pth))
+            pth.unlink()
+    run.listener.close()
+
+
+@pytest.fixture(scope="module")
+def attack_runs(tmp_path_factory):
+    runs = [prepare(name, mode, tmp_path_factory.mktemp("attacks")) for name, mode in RUNNABLE]
+    # the slow ones first, so that two at a time finish together
+    slow = ("infinite_loop", "sleep_forever", "read_solutions", "setsid_escape", "fake_results")
+    runs.sort(key=lambda r: r.name not in slow)
+    try:
+        with ThreadPoolExecutor(2, thread_name_prefix="attack") as pool:
+            list(pool.map(grade, runs))
+        wait = max(r.finished for r in runs) + DAEMON_GRACE - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        for run in runs:
+            inspect_later(run)
+    finally:
+        for run in runs:
+            run.repo_canary.unlink(missing_ok=True)
+    return {(r.name, r.mode): r for r in runs}
+
+
+@pytest.mark.parametrize("name,mode", RUNS, ids=[f"{n}-{m}" for n, m in RUNS])
+def test_attack_fails_safely(attack_runs, name, mode):
+    if (name, mode) not in attack_runs:
+        pytest.skip(f"bubblewrap cannot run here ({BWRAP_PROBLEM}): the --no-sandbox run covers it")
+    run = attack_runs[(name, mode)]
+    where = f"{name} ({mode}); stderr: {run.stderr[-1500:]}"
+    assert run.returncode == 0, where
+    data = json.loads(run.report_text)
+    validate(data)
+    assert data["complete"], where
+    assert [e["name"] for e in data["exercises"]] == ["corr2d"]
+    checks = data["exercises"][0]["checks"]
+    assert [c["name"] for c in checks] == [c.name for c in CORR2D.checks], where
+    assert all(c["status"] in ("passed", "failed", "error") for c in checks), where
+    assert data["sandbox"].startswith("bubblewrap" if BOXED[mode] else "no bubblewrap"), data["sandbox"]
+    # nothing leaked, nothing left
+    secret = f"secret-{run.marker}-value"
+    for text in (run.report_text, run.stdout, run.stderr):
+        assert secret not in text
+        assert SECRET_NAME not in text
+    assert run.leftovers == [], f"processes left behind: {run.leftovers}"
+    assert run.listener.connections == [], "a connection reached the listener"
+    assert run.report_later == run.report_text, "the report was changed after the grader exited"
+    assert run.home_after == run.home_before, "the grader's HOME changed"
+    assert not run.repo_canary.exists() or run.repo_canary.read_text() == "# a canary\n"
+    assert run.marked_repo_files == [] and run.pth_files == [], (run.marked_repo_files, run.pth_files)
+    assert "touched" not in run.tmp_files and "delayed.json" not in run.tmp_files, run.tmp_files
+    if BOXED[mode]:
+        assert run.tmp_files == {}, "the worker wrote to the real /tmp"
+    if mode in CASES[name].gaps:
+        pytest.xfail(CASES[name].gaps[mode])
+    escaped = [line for line in (run.report_text + run.stdout).splitlines() if "ESCAPED" in line]
+    assert escaped == [], escaped
+    assert data["exercises"][0]["score"] == 0, [(c["name"], c["status"]) for c in checks]
+
+
+def test_memory_limit_stops_the_allocation(attack_runs):
+    runs = [r for (name, _), r in attack_runs.items() if name == "allocate_8gib"]
+    for run in runs:
+        messages = " ".join(c["message"] for c in json.loads(run.report_text)["exercises"][0]["checks"])
+        assert "before MemoryError" in messages, messages[:500]
+
+
+def test_output_flood_is_capped(attack_runs):
+    run = attack_runs[("stdout_flood", "bwrap")]
+    assert len(run.report_text) < 1 << 20
+    assert "more bytes of output dropped" in json.loads(run.report_text)["exercises"][0]["output"]
+
+
+# --------------------------------------------------------------------------- the worker's view
+
+PROBE = b'''
+import os, resource, socket
+
+def look(paths):
+    status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+    out = {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+           "caps": {k: int(status[k].strip(), 16) for k in ("CapPrm", "CapEff", "CapAmb")},
+           "no_new_privs": status["NoNewPrivs"].strip(), "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[1],
+           "pids": len([p for p in os.listdir("/proc") if p.isdigit()]), "root": sorted(os.listdir("/")),
+           "exists": {p: os.path.exists(p) for p in paths}, "sizes": {}, "writable": {},
+           "home": os.environ["HOME"], "stdlib": os.path.dirname(os.__file__)}
+    for p in paths:
+        if os.path.isfile(p):
+            out["sizes"][p] = os.path.getsize(p)
+    try:
+        out["root_home"] = sorted(os.listdir("/root"))
+    except OSError as exc:
+        out["root_home"] = type(exc).__name__
+    for p in ("/", "/usr", "/etc", "/tmp", out["home"], out["stdlib"]):
+        name = os.path.join(p, f"probe-file-{os.getpid()}")
+        try:
+            open(name, "x").close()
+            os.remove(name)
+            out["writable"][p] = True
+        except OSError:
+            out["writable"][p] = False
+    try:
+        socket.create_connection(("127.0.0.1", 1), timeout=1)
+        out["network"] = "connected"
+    except OSError as exc:
+        out["network"] = type(exc).__name__
+    return out
+'''
+
+
+def look_inside(config: WorkerConfig, paths: list[str]) -> dict:
+    files = dict(reference_submission().files, **{"probe.py": PROBE})
+    with tempfile.TemporaryDirectory(prefix="cnnkit-sandbox-test-") as scratch:
+        worker = WorkerProcess(prepare_space(Path(scratch) / "w", files), config)
+        try:
+            reply = worker.request({"op": "call", "target": "probe.look", "args": [paths]})
+        finally:
+            worker.kill()
+        assert reply["ok"], (reply, worker.output())
+        return reply["value"]
+
+
+@pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
+def test_inside_bubblewrap(monkeypatch):
+    data = sandbox.find_data_folder(str(SHARED_DATA)) if SHARED_DATA.is_dir() else sandbox.find_data_folder(None)
+    config = WorkerConfig(data_dir=data)
+    hidden = [str(SOLUTIONS / "corr2d.py"), str(ROOT / "tests"), str(ROOT / "autograder" / "checks"),
+              str(ROOT / "exercises"), "/root/.ssh", "/root/.bashrc", "/var", "/sys", "/etc/shadow", "/home"]
+    paths = list(hidden)
+    if data:
+        paths += [os.path.join(data, f"{name}.gz") for name in sandbox.TRAIN_FILES + sandbox.TEST_FILES]
+    view = look_inside(config, paths)
+    assert view["uid"] == view["gid"] == sandbox.UNPRIVILEGED and view["groups"] == []
+    assert view["caps"] == {"CapPrm": 0, "CapEff": 0, "CapAmb": 0} and view["no_new_privs"] == "1"
+    assert view["nproc"] == config.processes
+    assert view["pids"] <= 3  # bwrap's init, the worker, nothing of the machine
+    assert view["network"] != "connected"
+    assert [p for p in hidden if view["exists"][p]] == []
+    python_home = [p for p in sandbox.python_paths() if p.startswith("/root/")]
+    assert view["root_home"] == ([".pyenv"] if python_home and python_home[0].startswith("/root/.pyenv/") else
+                                 view["root_home"])  # only the Python installation, if it lives there
+    assert view["writable"] == {"/": False, "/usr": False, "/etc": False, "/tmp": True, view["home"]: True,
+                                view["stdlib"]: False}
+    if data:
+        sizes = view["sizes"]
+        assert all(sizes[os.path.join(data, f"{n}.gz")] > 0 for n in sandbox.TRAIN_FILES), sizes
+        assert all(sizes[os.path.join(data, f"{n}.gz")] == 0 for n in sandbox.TEST_FILES), sizes
+    assert describe_isolation(config).startswith("bubblewrap, no network, read-only filesystem")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader drops privileges")
+def test_without_bubblewrap_the_worker_is_unprivileged():
+    config = WorkerConfig(sandbox="off")
+    view = look_inside(config, [str(SOLUTIONS / "corr2d.py")])
+    assert view["uid"] == view["gid"] == sandbox.UNPRIVILEGED and view["groups"] == []
+    assert view["no_new_privs"] == "1" and view["nproc"] == config.processes
+    assert view["caps"]["CapEff"] & ~(1 << sandbox.CAP_DAC_READ_SEARCH) == 0
+    assert view["writable"]["/usr"] is False and view["writable"]["/etc"] is False
+    assert view["writable"][view["stdlib"]] is False and view["writable"][view["home"]] is True
+    header = describe_isolation(config)
+    assert header.startswith("no bubblewrap") and "NOT isolated" in header and "unprivileged" in header
+    if sandbox.plan(config).netns:
+        assert view["network"] != "connected"
+
+
+def test_header_without_bubblewrap_says_what_is_missing():
+    header = describe_isolation(WorkerConfig(sandbox="off", memory_bytes=2 << 30, call_timeout=30))
+    assert header.startswith("no bubblewrap (disabled (--no-sandbox))")
+    assert "filesystem" in header and "NOT isolated" in header and "2 GiB, 30 s per call" in header
+
+
+@pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
+def test_bubblewrap_start_up_overhead():
+    """Start the worker's interpreter bare and inside the sandbox; best of 7 to beat a busy machine."""
+    def best(config: WorkerConfig) -> float:
+        times = []
+        with tempfile.TemporaryDirectory(prefix="cnnkit-overhead-") as scratch:
+            for i in range(7):
+                space = prepare_space(Path(scratch) / f"w{i}", {})
+                command = [sys.executable, "-I", "-S", "-c", "pass"]
+                start = time.perf_counter()
+                command, _, preexec = sandbox.launch(config, command, space)
+                subprocess.run(command, cwd=space.home, preexec_fn=preexec, check=True, env={"PATH": "/usr/bin:/bin"})
+                times.append(time.perf_counter() - start)
+        return min(times)
+
+    plain = best(WorkerConfig(launcher=lambda command, space: (command, None)))
+    boxed = best(WorkerConfig())
+    assert boxed - plain < 0.3, (plain, boxed)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_sizes_and_config_file(tmp_path):
+    assert limits.parse_size("2GiB") == limits.parse_size("2G") == 2 << 30
+    assert limits.parse_size("512 MiB") == 512 << 20 and limits.parse_size("1.5GB") == 1_500_000_000
+    for bad in ("lots", "-1G", "0"):
+        with pytest.raises(limits.ConfigError):
+            limits.parse_size(bad)
+    path = tmp_path / "grader.toml"
+    path.write_text('[limits]\nmemory = "2GiB"\ncall_timeout = 30\ncpu_seconds = 600\n'
+                    '[sandbox]\nbubblewrap = "off"\n')
+    assert limits.load_config(path) == {"memory_bytes": 2 << 30, "call_timeout": 30.0, "cpu_seconds": 600,
+                                        "sandbox": "off"}
+    path.write_text('[limits]\nmemroy = "2GiB"\n')
+    with pytest.raises(limits.ConfigError, match="memroy"):
+        limits.load_config(path)
+    path.write_text('[limits]\nmemory = "1MiB"\n')
+    with pytest.raises(limits.ConfigError, match="at least"):
+        limits.load_config(path)
+
+
+def test_command_line_overrides_the_config_file(tmp_path):
+    path = tmp_path / "grader.toml"
+    path.write_text('[limits]\nmemory = "2GiB"\ncall_timeout = 30\nprocesses = 64\n')
+    parser = argparse.ArgumentParser()
+    limits.add_options(parser)
+    config = limits.worker_config(parser.parse_args(["--config", str(path), "--timeout", "7", "--no-sandbox"]))
+    assert (config.memory_bytes, config.call_timeout, config.processes, config.sandbox) == (2 << 30, 7.0, 64, "off")
+    defaults = limits.worker_config(parser.parse_args([]))
+    assert defaults == WorkerConfig()
+    assert defaults.memory_bytes >= 2 << 30 and defaults.call_timeout >= 20  # room for the training exercise
+    from autograder import cli
+
+    for bad in (["--memory", "lots"], ["--timeout", "-3"], ["--config", str(tmp_path / "missing.toml")]):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main(["grade", "solutions", *bad])
+        assert exit_info.value.code == 2
