@@ -1,0 +1,39 @@
+"""corr2d_multi_in returns a 288 MB tensor (over the protocol's 256 MiB limit for one reply); the other functions are correct.
+
+Expect: the checks that call corr2d_multi_in fail or error (the oversized reply is refused and the
+worker replaced; after two lost workers the exercise's remaining checks are not run); the report
+stays complete.
+"""
+import torch
+
+from .corr2d import corr2d
+
+
+def check_channels(X, K, kernel_dims):
+    if X.dim() != 3:
+        raise ValueError(f"X must be 3-D (c_i, h, w), got shape {tuple(X.shape)}")
+    if K.dim() != kernel_dims or K.shape[-3] != X.shape[0]:
+        raise ValueError(f"K has the wrong shape {tuple(K.shape)}")
+
+
+def _multi_in(X, K):
+    return sum(corr2d(x, k) for x, k in zip(X, K))
+
+
+def corr2d_multi_in(X, K):
+    check_channels(X, K, 3)
+    return torch.zeros(72_000_000)
+
+
+def corr2d_multi_in_out(X, K):
+    check_channels(X, K, 4)
+    return torch.stack([_multi_in(X, k) for k in K], 0)
+
+
+def corr2d_multi_in_out_1x1(X, K):
+    check_channels(X, K, 4)
+    if K.shape[2:] != (1, 1):
+        raise ValueError("K must be a 1x1 kernel")
+    c_i, h, w = X.shape
+    c_o = K.shape[0]
+    return torch.matmul(K.reshape((c_o, c_i)), X.reshape((c_i, h * w))).reshape((c_o, h, w))

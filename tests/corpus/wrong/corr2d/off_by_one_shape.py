@@ -1,0 +1,24 @@
+"""corr2d drops the last row and column: the output is (n_h - k_h, n_w - k_w) instead of (n_h - k_h + 1, n_w - k_w + 1)."""
+import torch
+
+
+def check_matrix(name: str, T: torch.Tensor) -> None:
+    if not isinstance(T, torch.Tensor) or T.dim() != 2:
+        raise ValueError(f"{name} must be a 2-D tensor")
+
+
+def check_fits(X: torch.Tensor, K: torch.Tensor) -> None:
+    if K.shape[-2] > X.shape[-2] or K.shape[-1] > X.shape[-1]:
+        raise ValueError("kernel larger than input")
+
+
+def corr2d(X, K):
+    check_matrix("X", X)
+    check_matrix("K", K)
+    check_fits(X, K)
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h, X.shape[1] - w), dtype=torch.result_type(X, K))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
