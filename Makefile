@@ -1,0 +1,31 @@
+# Two commands: `make demo` (set up, then grade the reference and a sample student) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# The PyTorch build to install; override for another platform, e.g. TORCH="torch torchvision".
+TORCH ?= torch==2.14.1 torchvision==0.29.1
+
+.PHONY: setup demo test student-test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -e '.[instructor]'
+	touch $@
+
+demo: setup
+	@echo "== the reference solutions (expected: 100/100) =="
+	$(PY) -m autograder grade solutions
+	@echo "== a sample student submission (partly done) =="
+	$(PY) -m autograder grade examples/sample-submission --only corr2d,padding_stride,pooling,channels
+
+test: setup
+	$(PY) -m pytest tests
+
+student-test: setup
+	$(PY) -m pytest exercises
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

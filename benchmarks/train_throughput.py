@@ -1,0 +1,116 @@
+"""Benchmark: the book's Fashion-MNIST training pipeline against this kit's, same model and epochs.
+
+The book's pipeline (d2l 3.5 + 6.6, reimplemented from its published description, without the
+``d2l`` package): torchvision ``FashionMNIST`` with ``ToTensor``, a ``DataLoader`` with 4 worker
+processes, and ``train_ch6``'s loop, which reads the loss and accuracy back after every batch.
+The kit's: the whole data set as one uint8 tensor (``cnnkit.TensorBatches``) and
+``solutions.training.train_ch6``, whose metrics stay on the device. Both are timed wall-clock
+from the first batch to the last evaluation; the book's own timer covers the inner loop only.
+
+    python benchmarks/train_throughput.py [--epochs 10] [--device cuda] [--lr 0.9] [--batch-size 256]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import io
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+from torch.utils import data
+from torchvision import transforms
+
+import cnnkit
+from solutions.lenet import lenet
+from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
+
+
+def unpack_for_torchvision(source: Path, root: Path) -> None:
+    """torchvision reads decompressed files from ``root/FashionMNIST/raw``; the source stays untouched."""
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in source.glob("*-ubyte.gz"):
+        with gzip.open(gz) as src, open(raw / gz.name.removesuffix(".gz"), "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
+
+def book_loaders(root: Path, batch_size: int):
+    trans = transforms.ToTensor()
+    train = torchvision.datasets.FashionMNIST(root=root, train=True, transform=trans, download=False)
+    test = torchvision.datasets.FashionMNIST(root=root, train=False, transform=trans, download=False)
+    return (data.DataLoader(train, batch_size, shuffle=True, num_workers=4),
+            data.DataLoader(test, batch_size, shuffle=False, num_workers=4))
+
+
+def book_train_ch6(net, train_iter, test_iter, num_epochs, lr, device) -> float:
+    """The book's loop: per-batch metric read-back (``float(...)``), evaluation after each epoch."""
+    net.apply(init_weights)
+    net.to(device)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = nn.CrossEntropyLoss()
+    test_acc = 0.0
+    for _ in range(num_epochs):
+        metric = cnnkit.Accumulator(3)
+        net.train()
+        for X, y in train_iter:
+            optimizer.zero_grad()
+            X, y = X.to(device), y.to(device)
+            y_hat = net(X)
+            l = loss(y_hat, y)
+            l.backward()
+            optimizer.step()
+            with torch.no_grad():
+                metric.add(l * X.shape[0], cnnkit.accuracy(y_hat, y), X.shape[0])
+        test_acc = evaluate_accuracy_gpu(net, test_iter, device)
+    return test_acc
+
+
+def timed(function, *args) -> tuple[float, float]:
+    start = time.perf_counter()
+    result = function(*args)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return result, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--lr", type=float, default=0.9)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--device", default=str(cnnkit.try_gpu()))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--skip-book", action="store_true", help="time only the kit's pipeline")
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    source = cnnkit.find_fashion_mnist(download=False)
+    examples = 60000 * args.epochs
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    print(f"device: {device} ({name}); {args.epochs} epochs, lr {args.lr}, batch {args.batch_size}")
+
+    torch.manual_seed(args.seed)
+    train_iter, test_iter = cnnkit.load_data_fashion_mnist(args.batch_size, seed=args.seed, device=device)
+    with contextlib.redirect_stdout(io.StringIO()):
+        history, kit_seconds = timed(train_ch6, lenet(), train_iter, test_iter, args.epochs, args.lr, device)
+    kit_rate = examples / kit_seconds
+    print(f"kit : {kit_rate:10,.0f} examples/s wall-clock ({kit_seconds:.1f} s), test acc {history['test_acc'][-1]:.3f}")
+    if args.skip_book:
+        return
+    with tempfile.TemporaryDirectory() as root:
+        unpack_for_torchvision(source, Path(root))
+        torch.manual_seed(args.seed)
+        book_train, book_test = book_loaders(Path(root), args.batch_size)
+        book_acc, book_seconds = timed(book_train_ch6, lenet(), book_train, book_test, args.epochs, args.lr, device)
+    book_rate = examples / book_seconds
+    print(f"book: {book_rate:10,.0f} examples/s wall-clock ({book_seconds:.1f} s), test acc {book_acc:.3f}")
+    print(f"speed-up: {kit_rate / book_rate:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
