@@ -85,7 +85,7 @@ def load_modules(worker: WorkerProcess, exercise: Exercise) -> Text | None:
 def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, options: Options,
                  spare: bool) -> ExerciseResult:
     """Run every check of one exercise; a lost worker is replaced and costs only its check."""
-    results, outputs, lost = [], [], 0
+    results, outputs, lost, memo = [], [], 0, {}
     worker = pool.take(spare)
     problem = load_modules(worker, exercise)
     for check in exercise.checks:
@@ -99,7 +99,7 @@ def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, opt
                                   "未运行：本练习中代码已两次使工作进程终止")
         else:
             try:
-                check.run(Context(worker, reference, exercise, options))
+                check.run(Context(worker, reference, exercise, options, memo))
             except CheckFailed as failure:
                 result.status, result.message, result.hint = "failed", failure.text, failure.hint
             except StopCheck as stop:

@@ -9,9 +9,8 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import expect_close
+from .expect import ask, expect_close
 from .framework import Context, Exercise
-from .padding_stride import ask, given
 from .rules import expect_fast_enough, expect_no_builtin, expect_one_matmul
 
 EXERCISE = Exercise("channels", modules=("channels",))
@@ -46,7 +45,7 @@ def book_examples(ctx: Context) -> None:
 @EXERCISE.check(3, "corr2d_multi_in matches F.conv2d (1-4 input channels, non-square, float64)",
                 "corr2d_multi_in 与 F.conv2d 一致（1-4 个输入通道、非方形、float64）")
 def multi_in_matches_builtin(ctx: Context) -> None:
-    @given(ctx, S.channels_case())
+    @ctx.given(S.channels_case())
     def prop(case):
         X, K = case[0], case[1][0]
         inputs = {"X": X, "K": K}
@@ -58,7 +57,7 @@ def multi_in_matches_builtin(ctx: Context) -> None:
 @EXERCISE.check(3, "corr2d_multi_in_out matches F.conv2d (output channels stacked on dimension 0)",
                 "corr2d_multi_in_out 与 F.conv2d 一致（输出通道沿第 0 维堆叠）")
 def multi_in_out_matches_builtin(ctx: Context) -> None:
-    @given(ctx, S.channels_case())
+    @ctx.given(S.channels_case())
     def prop(case):
         X, K = case
         inputs = {"X": X, "K": K}
@@ -70,7 +69,7 @@ def multi_in_out_matches_builtin(ctx: Context) -> None:
 @EXERCISE.check(2, "1x1 convolution matches F.conv2d and the per-pixel product einsum('oi,ihw->ohw')",
                 "1x1 卷积与 F.conv2d 以及逐像素矩阵乘法 einsum('oi,ihw->ohw') 一致")
 def one_by_one_matches(ctx: Context) -> None:
-    @given(ctx, S.channels_case(one_by_one=True))
+    @ctx.given(S.channels_case(one_by_one=True))
     def prop(case):
         X, K = case
         inputs = {"X": X, "K": K}

@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from .framework import CheckFailed, Text, type_name
+from .framework import CheckFailed, Context, Text, type_name
 
 
 def show(value: Any, limit: int = 6) -> str:
@@ -48,11 +48,13 @@ def tensor_result(value: Any, what: str, inputs: dict[str, Any] | None = None) -
 
 
 def expect_shape(got: torch.Tensor, shape: tuple, what: str, inputs: dict[str, Any] | None = None) -> None:
+    """Fail unless ``got`` has exactly ``shape``."""
     if tuple(got.shape) != tuple(shape):
         raise CheckFailed(with_inputs(Text(f"{what}: expected shape {tuple(shape)}, got {tuple(got.shape)}",
                                            f"{what}：期望形状 {tuple(shape)}，实际为 {tuple(got.shape)}"), inputs),
-                          hint=Text("Check the output-size formula n - k + 1 for each dimension.",
-                                    "检查每个维度的输出大小公式 n - k + 1。"))
+                          hint=Text("Compare the output size of each dimension with the formula of the exercise "
+                                    "(e.g. n - k + 1 without padding and stride).",
+                                    "逐个维度对照练习中的输出大小公式（例如无填充、步幅为 1 时为 n - k + 1）。"))
 
 
 def expect_close(got: Any, expected: torch.Tensor, what: str, inputs: dict[str, Any] | None = None,
@@ -85,3 +87,11 @@ def expect_equal(got: Any, expected: Any, what: str, inputs: dict[str, Any] | No
     if got != expected:
         raise CheckFailed(with_inputs(Text(f"{what}: expected {show(expected)}, got {show(got)}",
                                            f"{what}：期望 {show(expected)}，实际 {show(got)}"), inputs), hint)
+
+
+def ask(ctx: Context, target: str, inputs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    """``ctx.call``, but when the submission raises, the failure shows the counterexample too."""
+    try:
+        return ctx.call(target, *args, **kwargs)
+    except CheckFailed as failure:
+        raise CheckFailed(with_inputs(failure.text, inputs), failure.hint) from None

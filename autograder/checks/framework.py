@@ -103,9 +103,11 @@ class Context:
     """A check's access to the worker, the reference worker and the run's options."""
 
     def __init__(self, worker: WorkerProcess, reference: Callable[[], WorkerProcess],
-                 exercise: Exercise, options: Options):
+                 exercise: Exercise, options: Options, memo: dict | None = None):
         self._worker, self._reference = worker, reference
         self.exercise, self.options = exercise, options
+        #: Shared by the checks of one exercise in one run (e.g. one training serves three checks).
+        self.memo = {} if memo is None else memo
 
     # -- talking to the worker -------------------------------------------------------------
     def _ask(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
@@ -181,6 +183,7 @@ class Context:
         run_settings = settings(
             max_examples=max_examples or self.options.max_examples, derandomize=derandomize,
             database=None, deadline=None, print_blob=False, verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
             suppress_health_check=list(HealthCheck))
 
         def decorate(fn):

@@ -5,14 +5,13 @@ failure per property) and :func:`ask` (a raised exception shows its counterexamp
 """
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import expect_close, expect_equal, show, with_inputs
+from .expect import ask, expect_close, expect_equal, show, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text, type_name
 from .rules import expect_fast_enough, expect_no_builtin
 
@@ -45,38 +44,6 @@ def oracle_shape(input_size, kernel_size, padding=0, stride=1) -> tuple[int, int
     return tuple(F.conv2d(X, K, padding=S.as_pair(padding), stride=S.as_pair(stride)).shape[-2:])
 
 
-def given(ctx: Context, *strategies, max_examples: int | None = None):
-    """``ctx.given``, but every ``CheckFailed`` leaves the test from one place.
-
-    Hypothesis tells bugs apart by where their exception was raised and, with its default
-    ``report_multiple_bugs=True``, ends with an ExceptionGroup (an "internal grader error" in the
-    report) after shrinking each one, e.g. a wrong shape here and a wrong value there. Raised
-    anew outside the ``except`` block (so without ``__context__``), all failures are one bug.
-    Redundant (and harmless) once ``Context.given`` sets ``report_multiple_bugs=False``.
-    """
-    def decorate(fn):
-        @functools.wraps(fn)
-        def test(*args, **kwargs):
-            try:
-                fn(*args, **kwargs)
-                return
-            except CheckFailed as exc:
-                failure = exc
-            raise CheckFailed(failure.text, failure.hint)
-
-        return ctx.given(*strategies, max_examples=max_examples)(test)
-
-    return decorate
-
-
-def ask(ctx: Context, target: str, inputs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-    """``ctx.call``, but when the submission raises, the failure shows the counterexample too."""
-    try:
-        return ctx.call(target, *args, **kwargs)
-    except CheckFailed as failure:
-        raise CheckFailed(with_inputs(failure.text, inputs), failure.hint) from None
-
-
 def shape_result(value: Any, what: str, inputs: dict[str, Any] | None = None) -> tuple[int, int]:
     """Insist on a tuple or list of two ints (a torch.Size arrives as a tuple); return it as a tuple."""
     if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(type(v) is int for v in value)):
@@ -105,7 +72,7 @@ def book_shapes(ctx: Context) -> None:
 @EXERCISE.check(3, "output shape matches F.conv2d (ints and (h, w) pairs mixed, non-square)",
                 "输出形状与 F.conv2d 一致（整数与 (h, w) 二元组混用、非方形）")
 def shape_matches_builtin(ctx: Context) -> None:
-    @given(ctx, S.conv_shape_arguments())
+    @ctx.given(S.conv_shape_arguments())
     def prop(case):
         expect_shape_answer(ctx, *case, oracle_shape(*case))
 
@@ -115,7 +82,7 @@ def shape_matches_builtin(ctx: Context) -> None:
 @EXERCISE.check(3, "corr2d_pad_stride matches F.conv2d with padding and stride (ints and pairs, kernel > input)",
                 "corr2d_pad_stride 与带填充和步幅的 F.conv2d 一致（整数与二元组、卷积核大于输入）")
 def matches_builtin(ctx: Context) -> None:
-    @given(ctx, S.padded_input_and_kernel())
+    @ctx.given(S.padded_input_and_kernel())
     def prop(case):
         X, K, padding, stride = case
         inputs = {"X": X, "K": K, "padding": padding, "stride": stride}
@@ -128,7 +95,7 @@ def matches_builtin(ctx: Context) -> None:
 @EXERCISE.check(1, "defaults padding=0, stride=1 give plain corr2d",
                 "默认的 padding=0、stride=1 即普通互相关运算")
 def defaults(ctx: Context) -> None:
-    @given(ctx, S.input_and_kernel(), max_examples=10)
+    @ctx.given(S.input_and_kernel(), max_examples=10)
     def prop(case):
         X, K = case
         inputs = {"X": X, "K": K}

@@ -5,9 +5,8 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import expect_close, expect_shape, tensor_result, with_inputs
+from .expect import ask, expect_close, expect_shape, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text
-from .padding_stride import ask, given
 from .rules import expect_fast_enough, expect_no_builtin
 
 EXERCISE = Exercise("pooling", modules=("pooling",))
@@ -31,7 +30,7 @@ def book_example(ctx: Context) -> None:
 
 
 def matches(ctx: Context, mode: str) -> None:
-    @given(ctx, S.pool_input_and_window())
+    @ctx.given(S.pool_input_and_window())
     def prop(case):
         X, pool_size = case
         inputs = {"X": X, "pool_size": pool_size}
@@ -57,7 +56,7 @@ def avg_matches_builtin(ctx: Context) -> None:
                 "数学性质：最大汇聚处处不小于平均汇聚、常数图像的平均汇聚仍是该常数、默认模式为最大汇聚")
 def properties(ctx: Context) -> None:
     # Judged against each other, not against the oracles (the two checks above do that).
-    @given(ctx, S.pool_input_and_window(max_side=7, max_window=4), max_examples=15)
+    @ctx.given(S.pool_input_and_window(max_side=7, max_window=4), max_examples=15)
     def prop(case):
         X, pool_size = case
         inputs = {"X": X, "pool_size": pool_size}

@@ -8,9 +8,8 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import expect_close, expect_equal, expect_shape, show, tensor_result, with_inputs
+from .expect import ask, expect_close, expect_equal, expect_shape, show, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text, type_name
-from .padding_stride import ask, given
 from .rules import expect_no_builtin, expect_one_matmul
 
 EXERCISE = Exercise("theory", modules=("theory",))
@@ -36,7 +35,7 @@ def compose_example(ctx: Context) -> None:
 @EXERCISE.check(3, "corr2d(corr2d(X, K1), K2) == corr2d(X, compose_kernels(K1, K2)) (non-square kernels)",
                 "corr2d(corr2d(X, K1), K2) == corr2d(X, compose_kernels(K1, K2))（非方形卷积核）")
 def compose_property(ctx: Context) -> None:
-    @given(ctx, S.kernel_pair_and_input())
+    @ctx.given(S.kernel_pair_and_input())
     def prop(case):
         X, K1, K2 = case
         inputs = {"K1": K1, "K2": K2, "X": X}
@@ -102,7 +101,7 @@ def cost_example(ctx: Context) -> None:
 @EXERCISE.check(3, "conv_cost matches the layer F.conv2d builds (multiply-adds, parameters with biases, outputs)",
                 "conv_cost 与 F.conv2d 实际构成的卷积层一致（乘加次数、含偏置的参数个数、输出元素个数）")
 def cost_property(ctx: Context) -> None:
-    @given(ctx, S.conv_layer_sizes())
+    @ctx.given(S.conv_layer_sizes())
     def prop(sizes):
         c_i, h, w, c_o, k_h, k_w, padding, stride = sizes
         weight = torch.empty(c_o, c_i, k_h, k_w, device="meta")
@@ -128,7 +127,7 @@ def matmul_example(ctx: Context) -> None:
 @EXERCISE.check(2, "corr2d_matmul matches F.conv2d on random shapes (non-square, 1xN, Nx1, kernel = input)",
                 "corr2d_matmul 在随机形状上与 F.conv2d 一致（非方形、1xN、Nx1、卷积核与输入同样大）")
 def matmul_matches_builtin(ctx: Context) -> None:
-    @given(ctx, S.input_and_kernel())
+    @ctx.given(S.input_and_kernel())
     def prop(case):
         X, K = case
         inputs = {"X": X, "K": K}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import math
-import weakref
 from typing import Any
 
 import torch
@@ -170,16 +169,13 @@ def test_accuracy(state: Any, root: str) -> float:
     return correct / len(labels)
 
 
-#: One training per grading run, shared by the three checks below: keyed on the run's reference
-#: handle (one per ``grade()`` call), holding the probe's answer or the exception it raised.
-_TRAINED: "weakref.WeakKeyDictionary[Any, tuple[str, Any]]" = weakref.WeakKeyDictionary()
-
-
 def trained(ctx: Context) -> dict:
-    """The ``train`` probe's observation for this run (training at most once per run)."""
+    """The ``train`` probe's observation for this run, shared by the three checks below.
+
+    Training runs at most once per run: its answer, or the failure it raised, is kept in ``ctx.memo``.
+    """
     root = data_root(ctx)
-    key = ctx._reference  # the framework has no per-run memo; this object lives exactly one run
-    if key not in _TRAINED:
+    if "trained" not in ctx.memo:
         seed = ctx.options.seed if ctx.options.seed is not None else DEFAULT_SEED
         try:
             seen = ctx.probe("train", root, TRAIN_IMAGES, HELD_OUT_IMAGES, BATCH_SIZE, EPOCHS, LR,
@@ -187,10 +183,10 @@ def trained(ctx: Context) -> dict:
             if not isinstance(seen, dict) or not isinstance(seen.get("state"), dict):
                 raise CheckFailed(Text(f"train_ch6 could not be observed (got {type_name(seen)})",
                                        f"无法检查 train_ch6（得到 {type_name(seen)}）"))
-            _TRAINED[key] = ("ok", seen)
+            ctx.memo["trained"] = ("ok", seen)
         except (CheckFailed, StopCheck) as exc:
-            _TRAINED[key] = ("raised", exc)
-    kind, value = _TRAINED[key]
+            ctx.memo["trained"] = ("raised", exc)
+    kind, value = ctx.memo["trained"]
     if kind == "raised":
         raise value
     return value
