@@ -22,7 +22,7 @@ demo: setup
 	$(PY) -m autograder grade examples/sample-submission --only corr2d,padding_stride,pooling,channels
 
 test: setup
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -ra --durations=15
 
 student-test: setup
 	$(PY) -m pytest exercises

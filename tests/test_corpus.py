@@ -78,7 +78,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "corr2d/builtin_torch_conv2d": {"no_builtin"},
     "corr2d/builtin_aten_convolution": {"no_builtin"},
     "corr2d/slow_per_element": {"speed"},
-    # "corr2d/not_differentiable": no corr2d check looks at gradients yet.
+    "corr2d/not_differentiable": {"differentiable"},
     # conv_layer
     "conv_layer/dropped_bias": {"forward", "gradients"},
     "conv_layer/bias_wrong_shape": {"parameters"},
@@ -87,7 +87,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "conv_layer/no_zero_grad": {"learns_edge_detector", "learns_random_kernel"},
     "conv_layer/gradient_ascent": {"learns_edge_detector", "learns_random_kernel"},
     "conv_layer/ignores_kernel_size": {"learns_random_kernel"},
-    # "conv_layer/builtin_conv2d_forward": no conv_layer check records operators yet.
+    "conv_layer/builtin_conv2d_forward": {"no_builtin"},
     # "conv_layer/ignores_num_epochs": learns_random_kernel converges within the book's 10 epochs too.
     # padding_stride
     "padding_stride/single_padding_formula": {"book_shapes", "shape_matches_builtin"},
@@ -143,7 +143,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "theory/conv_cost_madds_without_channels": {"cost_property"},
     "theory/matmul_via_conv2d": {"matmul_rule"},
     "theory/matmul_without_matmul": {"matmul_rule"},
-    # "theory/matmul_loop_per_output": matmul_rule accepts any number of matrix products.
+    "theory/matmul_loop_per_output": {"matmul_rule"},
 }
 
 
@@ -227,8 +227,20 @@ def discover() -> list[Case]:
 CASES = discover()
 
 
+#: Wrong implementations the checks knowingly do not catch, and why (kept so the gap stays visible).
+NOT_CAUGHT = {
+    "conv_layer/ignores_num_epochs": "10 epochs at the checks' learning rates already converge; the "
+                                     "initial kernel is random, so fewer epochs have no fixed answer to compare",
+    "pooling/integer_input_not_converted": "the exercise contract speaks of float inputs only",
+    "lenet/trace_changes_net": "the shape_trace probe does not compare the network before and after",
+    "training/evaluate_ignores_device": "on a CPU-only machine every device is the CPU",
+}
+
+
 def param(case: Case):
     marks = [pytest.mark.slow, pytest.mark.needs_data] if case.exercise in SLOW_EXERCISES else []
+    if case.category == "wrong" and case.key in NOT_CAUGHT:
+        marks.append(pytest.mark.xfail(reason=NOT_CAUGHT[case.key], strict=True))
     return pytest.param(case, id=case.id, marks=marks)
 
 

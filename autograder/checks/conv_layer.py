@@ -12,6 +12,8 @@ import math
 import torch
 from torch.nn import functional as F
 
+from cnnkit.rules import forbidden_ops
+
 from . import strategies as S
 from .expect import expect_close, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text, type_name
@@ -79,7 +81,7 @@ def expect_loaded(seen: dict, kernel_size, inputs: dict) -> None:
                                           inputs))
 
 
-@EXERCISE.check(2, "Conv2D has exactly two Parameters: weight (kernel_size) and bias (1,), both trainable",
+@EXERCISE.check(1, "Conv2D has exactly two Parameters: weight (kernel_size) and bias (1,), both trainable",
                 "Conv2D 恰有两个模型参数：weight（kernel_size）和 bias（形状 (1,)），且都可训练")
 def parameters(ctx: Context) -> None:
     for kernel_size in ((1, 2), (2, 3), (3, 3)):
@@ -119,6 +121,15 @@ def parameters(ctx: Context) -> None:
         if set(found) != {"weight", "bias"}:
             raise CheckFailed(Text(f"{call} must have exactly the parameters weight and bias, found {listing}",
                                    f"{call} 应恰有 weight 和 bias 两个参数，实际为 {listing}"))
+
+
+@EXERCISE.check(1, "forward uses your corr2d: no built-in convolution", "前向传播使用自己的 corr2d：不使用内置卷积")
+def no_builtin(ctx: Context) -> None:
+    X, W, b, G = torch.randn(5, 6), torch.randn(2, 3), torch.randn(1), torch.randn(4, 4)
+    used = forbidden_ops(ctx.probe_ops("conv2d_layer", (2, 3), X, W, b, G))
+    if used:
+        raise CheckFailed(Text(f"Conv2D must compute its output with corr2d, but it called {', '.join(used)}",
+                               f"Conv2D 应使用 corr2d 计算输出，但调用了 {', '.join(used)}"))
 
 
 @EXERCISE.check(2, "forward(x) equals corr2d(x, weight) + bias (F.conv2d) on random shapes",

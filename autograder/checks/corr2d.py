@@ -7,7 +7,7 @@ from torch.nn import functional as F
 
 from . import strategies as S
 from .expect import expect_close, tensor_result
-from .framework import Context, Exercise
+from .framework import CheckFailed, Context, Exercise, Text
 from .rules import expect_fast_enough, expect_no_builtin
 
 EXERCISE = Exercise("corr2d", modules=("corr2d",))
@@ -35,7 +35,7 @@ def edge_detector(ctx: Context) -> None:
         expect_close(ctx.call(TARGET, image, K), oracle(image, K), "corr2d(X, K)", {"X": image, "K": K})
 
 
-@EXERCISE.check(4, "matches F.conv2d on random shapes (non-square, 1xN, Nx1, kernel = input, float64)",
+@EXERCISE.check(3, "matches F.conv2d on random shapes (non-square, 1xN, Nx1, kernel = input, float64)",
                 "在随机形状上与 F.conv2d 一致（非方形、1xN、Nx1、卷积核与输入同样大、float64）")
 def matches_builtin(ctx: Context) -> None:
     @ctx.given(S.input_and_kernel())
@@ -44,6 +44,25 @@ def matches_builtin(ctx: Context) -> None:
         expect_close(ctx.call(TARGET, X, K), oracle(X, K), "corr2d(X, K)", {"X": X, "K": K})
 
     prop()
+
+
+@EXERCISE.check(1, "differentiable: gradients reach X and K and equal autograd's through F.conv2d",
+                "可微：梯度能传到 X 和 K，且与经 F.conv2d 自动求导的结果一致")
+def differentiable(ctx: Context) -> None:
+    X, K = torch.randn(5, 6, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64)
+    G = torch.randn(4, 4, dtype=torch.float64)
+    got = ctx.probe("gradients", TARGET, [X, K], G)
+    grads = got.get("grads") if isinstance(got, dict) else None
+    X_, K_ = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
+    (oracle(X_, K_) * G).sum().backward()
+    for name, value, want in zip("XK", grads if isinstance(grads, list) and len(grads) == 2 else [None, None],
+                                 (X_.grad, K_.grad)):
+        if value is None:
+            raise CheckFailed(Text(f"no gradient reached {name}: the result is not connected to the inputs "
+                                   f"(built from .item() values or a fresh tensor?)",
+                                   f"梯度没有传到 {name}：结果与输入断开了（是否用了 .item() 或新建的张量？）"))
+        expect_close(value, want, f"gradient of sum(corr2d(X, K) * G) with respect to {name}", {"X": X, "K": K},
+                     rtol=1e-6, atol=1e-8)
 
 
 @EXERCISE.check(2, "maths: linear in X and in K, delta and all-ones kernels, translation, inputs unchanged",

@@ -148,9 +148,7 @@ class Context:
         """Like :meth:`call`, also returning how often each ATen operator was reached."""
         request = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs, "record_ops": True}
         reply = self._ask(self._worker, request, None)
-        ops = reply.get("ops")
-        counts = Counter({str(k): int(v) for k, v in ops.items() if type(v) is int}) if isinstance(ops, dict) else Counter()
-        return reply["value"], counts
+        return reply["value"], op_counts(reply)
 
     def reference_call(self, target: str, *args: Any) -> Any:
         """The reference solution's result for the same call (from its own, trusted worker)."""
@@ -165,6 +163,11 @@ class Context:
     def probe(self, name: str, *args: Any, timeout: float | None = None) -> Any:
         """Run a trusted driver of the worker (see ``worker/probes.py``) over the submission."""
         return self._ask(self._worker, {"op": "probe", "probe": name, "args": list(args)}, timeout)["value"]
+
+    def probe_ops(self, name: str, *args: Any) -> Counter:
+        """The ATen operators (with counts) that running a probe reached."""
+        reply = self._ask(self._worker, {"op": "probe", "probe": name, "args": list(args), "record_ops": True}, None)
+        return op_counts(reply)
 
     def time_calls(self, target: str, inputs: list[tuple], reference: bool = False) -> tuple[float, list]:
         """Fastest wall-clock time, seen from the parent, of one call per input tuple, and the results."""
@@ -191,6 +194,12 @@ class Context:
             return test if derandomize else hypothesis_seed(self.options.seed)(test)
 
         return decorate
+
+
+def op_counts(reply: dict) -> Counter:
+    """The operator counts of a reply, keeping only well-formed entries."""
+    ops = reply.get("ops")
+    return Counter({str(k): v for k, v in ops.items() if type(v) is int}) if isinstance(ops, dict) else Counter()
 
 
 def worker_failure(exc: WorkerError) -> Text:

@@ -11,7 +11,7 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import ask, expect_close, expect_equal, show, with_inputs
+from .expect import ask, expect_close, expect_equal, show, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text, type_name
 from .rules import expect_fast_enough, expect_no_builtin
 
@@ -55,6 +55,16 @@ def shape_result(value: Any, what: str, inputs: dict[str, Any] | None = None) ->
     return tuple(value)
 
 
+def expect_output(got: Any, expected: torch.Tensor, what: str, inputs: dict[str, Any]) -> None:
+    """``expect_close``, but a wrong shape gets the padding-and-stride formula as its hint."""
+    got = tensor_result(got, what, inputs)
+    if tuple(got.shape) != tuple(expected.shape):
+        raise CheckFailed(with_inputs(Text(f"{what}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}",
+                                           f"{what}：期望形状 {tuple(expected.shape)}，实际为 {tuple(got.shape)}"),
+                                      inputs), SHAPE_HINT)
+    expect_close(got, expected, what, inputs)
+
+
 def expect_shape_answer(ctx: Context, input_size, kernel_size, padding, stride, expected) -> None:
     what = f"conv_output_shape({input_size!r}, {kernel_size!r}, padding={padding!r}, stride={stride!r})"
     inputs = {"input_size": input_size, "kernel_size": kernel_size, "padding": padding, "stride": stride}
@@ -86,7 +96,7 @@ def matches_builtin(ctx: Context) -> None:
     def prop(case):
         X, K, padding, stride = case
         inputs = {"X": X, "K": K, "padding": padding, "stride": stride}
-        expect_close(ask(ctx, TARGET, inputs, X, K, padding=padding, stride=stride), oracle(X, K, padding, stride),
+        expect_output(ask(ctx, TARGET, inputs, X, K, padding=padding, stride=stride), oracle(X, K, padding, stride),
                      "corr2d_pad_stride(X, K, padding, stride)", inputs)
 
     prop()
@@ -99,7 +109,7 @@ def defaults(ctx: Context) -> None:
     def prop(case):
         X, K = case
         inputs = {"X": X, "K": K}
-        expect_close(ask(ctx, TARGET, inputs, X, K), oracle(X, K), "corr2d_pad_stride(X, K)", inputs)
+        expect_output(ask(ctx, TARGET, inputs, X, K), oracle(X, K), "corr2d_pad_stride(X, K)", inputs)
 
     prop()
 

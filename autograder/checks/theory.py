@@ -8,7 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import ask, expect_close, expect_equal, expect_shape, show, tensor_result, with_inputs
+from .expect import ask, expect_close, expect_equal, show, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text, type_name
 from .rules import expect_no_builtin, expect_one_matmul
 
@@ -40,8 +40,13 @@ def compose_property(ctx: Context) -> None:
         X, K1, K2 = case
         inputs = {"K1": K1, "K2": K2, "X": X}
         K = tensor_result(ask(ctx, COMPOSE, {"K1": K1, "K2": K2}, K1, K2), "compose_kernels(K1, K2)", inputs)
-        expect_shape(K, (K1.shape[0] + K2.shape[0] - 1, K1.shape[1] + K2.shape[1] - 1),
-                     "compose_kernels(K1, K2)", inputs)
+        shape = (K1.shape[0] + K2.shape[0] - 1, K1.shape[1] + K2.shape[1] - 1)
+        if tuple(K.shape) != shape:
+            raise CheckFailed(with_inputs(Text(f"compose_kernels(K1, K2): expected shape {shape}, got {tuple(K.shape)}",
+                                               f"compose_kernels(K1, K2)：期望形状 {shape}，实际为 {tuple(K.shape)}"),
+                                          inputs),
+                              Text("Each output of the second layer sees k1 + k2 - 1 inputs per dimension.",
+                                   "第二层的每个输出在每个维度上依赖 k1 + k2 - 1 个输入。"))
         if K.is_complex() or not (K.is_floating_point() or K.dtype in (torch.int64, torch.int32)):
             raise CheckFailed(with_inputs(Text(f"compose_kernels(K1, K2): unexpected dtype {K.dtype}",
                                                f"compose_kernels(K1, K2)：数据类型 {K.dtype} 不符合要求"), inputs))
