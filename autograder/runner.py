@@ -43,20 +43,16 @@ class WorkerPool:
 
 
 class Reference:
-    """The reference solutions in a worker of their own, started once, for timing comparisons."""
+    """The reference solutions in a worker of their own, started on first use (timing and rule
+    checks compare with it), so a submission that never gets that far costs no extra worker."""
 
     def __init__(self, scratch: Path, config: WorkerConfig):
         self._pool = WorkerPool(reference_submission(), scratch, config)
         self._worker: WorkerProcess | None = None
 
-    def start(self) -> None:
-        if self._worker is None:
-            self._worker = self._pool.take(spare=False)
-
     def __call__(self) -> WorkerProcess:
         if self._worker is None or not self._worker.alive:
-            self._worker = None
-            self.start()
+            self._worker = self._pool.take(spare=False)
             reply = self._worker.request({"op": "load", "modules": [n.removesuffix(".py") for n in
                                                                    self._pool.submission.files if n != "__init__.py"]})
             if not reply.get("ok"):
@@ -147,8 +143,7 @@ def grade(path: str | Path, only: Sequence[str] | None = None, options: Options 
     report = Report(exercises=[], submission=str(path), seed=options.seed, sandbox=describe_isolation(config))
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
         pool = WorkerPool(submission, Path(scratch) / "submission", config)
-        reference = Reference(Path(scratch) / "reference", config)
-        reference.start()
+        reference = Reference(Path(scratch) / "reference", config)  # started by the first check that needs it
         try:
             for index, exercise in enumerate(selected):
                 report.exercises.append(run_exercise(exercise, pool, reference, options,
