@@ -81,7 +81,7 @@ def one_by_one_matches(ctx: Context) -> None:
     prop()
 
 
-@EXERCISE.check(1, "the 1x1 convolution is a matrix multiplication", "1x1 卷积通过矩阵乘法计算")
+@EXERCISE.check(1, "the 1x1 convolution is exactly one matrix multiplication", "1x1 卷积恰好通过一次矩阵乘法计算")
 def one_by_one_matmul(ctx: Context) -> None:
     expect_one_matmul(ctx, ONE_BY_ONE, torch.randn(3, 5, 4), torch.randn(2, 3, 1, 1))
 

@@ -12,7 +12,7 @@ def show(value: Any, limit: int = 6) -> str:
     """A compact one-line picture of a value; tensors show shape, dtype and (small) contents."""
     if isinstance(value, torch.Tensor):
         head = f"tensor {'x'.join(map(str, value.shape)) or 'scalar'} {str(value.dtype).removeprefix('torch.')}"
-        if value.numel() <= limit * limit and value.dim() <= 2:
+        if value.numel() <= limit * limit:
             rows = value.tolist()
             return f"{head} {_round(rows)}"
         return head

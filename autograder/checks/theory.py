@@ -141,8 +141,8 @@ def matmul_matches_builtin(ctx: Context) -> None:
     prop()
 
 
-@EXERCISE.check(1, "corr2d_matmul is a matrix product, with no built-in convolution",
-                "corr2d_matmul 通过矩阵乘法计算，不使用内置卷积")
+@EXERCISE.check(1, "corr2d_matmul is exactly one matrix product, with no built-in convolution",
+                "corr2d_matmul 恰好通过一次矩阵乘法计算，不使用内置卷积")
 def matmul_rule(ctx: Context) -> None:
     X, K = torch.randn(6, 7), torch.randn(3, 2)
     expect_no_builtin(ctx, MATMUL, X, K)

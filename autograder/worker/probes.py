@@ -55,11 +55,11 @@ def conv2d_layer(sub: Lookup, kernel_size, X, W, b, G, run: bool = True) -> dict
 
 
 def gradients(sub: Lookup, target: str, inputs: list, G) -> dict:
-    """Call ``target`` on inputs that require grad, back-propagate sum(Y * G), return their grads."""
+    """Call ``target`` on inputs that require grad, back-propagate sum(Y * G); return Y and the grads."""
     inputs = [x.detach().requires_grad_(True) for x in inputs]
     Y = sub(target)(*inputs)
     (Y * G).sum().backward()
-    return {"grads": [x.grad for x in inputs]}
+    return {"Y": Y, "grads": [x.grad for x in inputs]}
 
 
 def seeded_call(sub: Lookup, seed: int, target: str, args: list, kwargs: dict) -> Any:
