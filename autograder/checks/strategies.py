@@ -30,31 +30,6 @@ def input_and_kernel(draw, max_side: int = 9, max_kernel: int = 5):
     return draw(tensors((n_h, n_w), dtype)), draw(tensors((k_h, k_w), dtype))
 
 
-@st.composite
-def channels_input_and_kernel(draw, max_channels: int = 4, max_side: int = 7, max_kernel: int = 3,
-                              one_by_one: bool = False):
-    """(X, K) with X (c_i, h, w) and K (c_o, c_i, k_h, k_w)."""
-    c_i, c_o = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
-    h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
-    k_h, k_w = (1, 1) if one_by_one else (draw(st.integers(1, min(h, max_kernel))),
-                                          draw(st.integers(1, min(w, max_kernel))))
-    dtype = draw(dtypes)
-    return draw(tensors((c_i, h, w), dtype)), draw(tensors((c_o, c_i, k_h, k_w), dtype))
-
-
-@st.composite
-def padding_and_stride(draw, n_h: int, n_w: int, k_h: int, k_w: int):
-    """(padding, stride), each an int or an (h, w) pair, such that the kernel fits the padded input."""
-    p_h, p_w = draw(st.integers(0, 3)), draw(st.integers(0, 3))
-    if k_h > n_h + 2 * p_h or k_w > n_w + 2 * p_w:
-        p_h, p_w = max(p_h, k_h), max(p_w, k_w)
-    s_h, s_w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    square = draw(st.booleans())
-    if square and p_h == p_w and s_h == s_w:
-        return p_h, s_h
-    return (p_h, p_w), (s_h, s_w)
-
-
 def as_4d(X: torch.Tensor) -> torch.Tensor:
     """(h, w) -> (1, 1, h, w) for the built-in operators used as oracles."""
     return X.reshape(1, 1, *X.shape)
@@ -140,7 +115,7 @@ def kernel_pair_and_input(draw, max_kernel: int = 3, max_extra: int = 2):
 
 @st.composite
 def channels_case(draw, max_channels: int = 4, max_side: int = 7, max_kernel: int = 3, one_by_one: bool = False):
-    """Like :func:`channels_input_and_kernel` (X (c_i, h, w), K (c_o, c_i, k_h, k_w)), with sparse tensors."""
+    """(X, K) with X (c_i, h, w) and K (c_o, c_i, k_h, k_w), as sparse tensors that shrink well."""
     c_i, c_o = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
     h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
     k_h, k_w = (1, 1) if one_by_one else (draw(st.integers(1, min(h, max_kernel))),
