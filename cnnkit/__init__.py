@@ -3,6 +3,7 @@
 * :mod:`cnnkit.utils`: d2l's training helpers (``try_gpu``, ``Timer``, ``Accumulator``, ``accuracy``).
 * :mod:`cnnkit.data`: Fashion-MNIST found on disk, md5-verified, batched from memory
   (``load_data_fashion_mnist`` and friends).
+* :mod:`cnnkit.train_step`: one SGD step with metric sums on the device, a CUDA graph on a GPU.
 * :mod:`cnnkit.monitor`: a progress bar per epoch and the book's training-curve figure.
 """
 
@@ -16,6 +17,7 @@ from .data import (
     read_fashion_mnist,
 )
 from .monitor import plot_history, progress
+from .train_step import TrainStep
 from .utils import Accumulator, Timer, accuracy, try_gpu
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "DatasetNotFoundError",
     "TensorBatches",
     "Timer",
+    "TrainStep",
     "accuracy",
     "find_fashion_mnist",
     "get_fashion_mnist_labels",

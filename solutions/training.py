@@ -4,7 +4,7 @@ import time
 import torch
 from torch import nn
 
-from cnnkit import Timer, progress
+from cnnkit import Timer, TrainStep, progress
 
 
 def evaluate_accuracy_gpu(net: nn.Module, data_iter, device=None) -> float:
@@ -40,36 +40,30 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
     net.to(device)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     loss = nn.CrossEntropyLoss()
+    # One step = zero_grad, forward, loss, backward, update, metric sums (kept on the device, so
+    # the loop never waits for the GPU); on a GPU it is replayed as one CUDA graph.
+    step = TrainStep(net, loss, optimizer)
     history = {"train_loss": [], "train_acc": [], "test_acc": [], "examples_per_sec": 0.0}
     timer, seen = Timer(), 0
     for epoch in range(num_epochs):
         net.train()
-        # Sums stay on the device so the inner loop never waits for the GPU.
-        loss_sum = torch.zeros((), device=device)
-        correct = torch.zeros((), dtype=torch.int64, device=device)
-        n = 0
+        step.reset()
         timer.start()
         bar = progress(train_iter, f"epoch {epoch + 1}/{num_epochs}", total=len(train_iter))
         for i, (X, y) in enumerate(bar):
             X, y = X.to(device), y.to(device)
-            optimizer.zero_grad()
-            y_hat = net(X)
-            l = loss(y_hat, y)
-            l.backward()
-            optimizer.step()
-            with torch.no_grad():
-                loss_sum += l * y.numel()
-                correct += (y_hat.argmax(dim=1) == y).sum()
-            n += y.numel()
+            step(X, y)
             if not bar.disable and i % 20 == 0:  # read the sums back only while someone watches
-                bar.set_postfix(loss=f"{loss_sum.item() / n:.3f}", acc=f"{correct.item() / n:.3f}",
-                                ex_s=f"{n / (time.perf_counter() - timer.tik):.0f}")
-        if n == 0:
+                train_loss, train_acc = step.read()
+                bar.set_postfix(loss=f"{train_loss:.3f}", acc=f"{train_acc:.3f}",
+                                ex_s=f"{step.n / (time.perf_counter() - timer.tik):.0f}")
+        if step.n == 0:
             raise ValueError("train_iter yielded no examples")
-        history["train_loss"].append(loss_sum.item() / n)
-        history["train_acc"].append(correct.item() / n)
+        train_loss, train_acc = step.read()
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
         timer.stop()
-        seen += n
+        seen += step.n
         history["test_acc"].append(evaluate_accuracy_gpu(net, test_iter, device))
     history["examples_per_sec"] = seen / timer.sum()
     print(f"loss {history['train_loss'][-1]:.3f}, train acc {history['train_acc'][-1]:.3f}, "
