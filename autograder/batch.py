@@ -4,8 +4,9 @@ Every entry of ``SUBMISSIONS_DIR`` is one student: a folder (student id = its na
 (student id = its stem; extracted safely into a temporary folder) or an ``.ipynb`` built by
 ``autograde nbgrader build`` (student id = its stem). ``N`` students are graded at
 once, each by an ordinary ``runner.grade`` call (which runs the student's code in worker
-subprocesses). Per student, ``RESULTS_DIR/<id>/`` receives ``report.json``, ``feedback.md`` and,
-last, ``meta.json``, each written atomically; ``RESULTS_DIR/gradebook.csv`` is rewritten atomically
+subprocesses). Per student, ``RESULTS_DIR/<id>/`` receives ``report.json``, ``feedback.md`` (with
+the grader's drawings beside it, e.g. ``training.png``, the training curve) and, last,
+``meta.json``, each written atomically; ``RESULTS_DIR/gradebook.csv`` is rewritten atomically
 after every finished student. A student is *finished* when ``meta.json`` was written for the same
 exercises, seed and language and the same submission files, and ``report.json`` still has the
 checksum recorded there and validates against the schema: running the command again resumes, and
@@ -37,6 +38,7 @@ from typing import Any, Callable, Sequence
 
 from .checks import EXERCISE_NAMES
 from .checks.framework import Options, Text
+from .config import ConfigError
 from .load import MAX_MODULE_BYTES, SubmissionError, module_directory
 from .nbgrader import extract
 from .report.model import CheckResult, ExerciseResult, Report, validate
@@ -246,9 +248,15 @@ class Settings:
     seed: int | None = None
     lang: str = "en"
     config: WorkerConfig = field(default_factory=WorkerConfig)
+    device: str = "cpu"
+    training_budget: str = "standard"
 
     def key(self) -> dict[str, Any]:
-        return {"only": list(self.only), "seed": self.seed, "lang": self.lang}
+        return {"only": list(self.only), "seed": self.seed, "lang": self.lang, "device": self.device,
+                "training_budget": self.training_budget}
+
+    def options(self) -> Options:
+        return Options(seed=self.seed, device=self.device, training_budget=self.training_budget)
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:
@@ -319,7 +327,7 @@ def grade_student(student: Student, settings: Settings, results: Path) -> dict[s
                 extract_zip(student.path, root)
                 root = unwrap(root)
             preflight(root)
-            report = grade(root, only=settings.only, options=Options(seed=settings.seed), config=settings.config)
+            report = grade(root, only=settings.only, options=settings.options(), config=settings.config)
             report.submission = shown
             if report.incomplete:
                 status = "incomplete"
@@ -339,6 +347,10 @@ def grade_student(student: Student, settings: Settings, results: Path) -> dict[s
                     f"{status.removeprefix('error: ')}\n\n{advice}\n")
     else:
         feedback = FORMATS["markdown"](report, settings.lang)
+        for exercise in report.exercises:
+            for name, content in exercise.attachments.items():
+                atomic_write(folder / name, content)
+                feedback += f"\n![{exercise.name}: {name}]({name})\n"
     data = report.to_dict(settings.lang)
     report_text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     score = 0.0 if status.startswith("error") else float(data["score"])
@@ -479,6 +491,7 @@ class Progress:
 def run_batch(submissions: str | Path, results: str | Path, jobs: int = 1, only: Sequence[str] | None = None,
               seed: int | None = None, lang: str = "en", regrade: bool = False, layout: str = "kit",
               assignment: str = "cnn", config: WorkerConfig | None = None, executor: str = "thread",
+              device: str = "cpu", training_budget: str = "standard",
               progress: Progress | None = None,
               on_finished: Callable[[dict[str, Any]], None] | None = None) -> BatchResult:
     """Grade every student of ``submissions`` into ``results``; see the module docstring.
@@ -493,7 +506,8 @@ def run_batch(submissions: str | Path, results: str | Path, jobs: int = 1, only:
     if layout not in GRADEBOOK_FORMATS:
         raise SubmissionError(f"unknown gradebook format {layout!r}; choose from {', '.join(GRADEBOOK_FORMATS)}")
     exercises = [e.name for e in select(only)]
-    settings = Settings(only=exercises, seed=seed, lang=lang, config=config or WorkerConfig())
+    settings = Settings(only=exercises, seed=seed, lang=lang, config=config or WorkerConfig(), device=device,
+                        training_budget=training_budget)
     results.mkdir(parents=True, exist_ok=True)
     clean_temporaries(results)
     students = discover(submissions, results)
@@ -556,8 +570,11 @@ Exit status: 0 when the batch completed (whatever the scores), 2 when it could n
 
 
 def add_parser(commands: argparse._SubParsersAction, parse_only: Callable[[str], list[str]],
-               add_options: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.ArgumentParser:
-    """Register ``grade-all`` on the CLI's subcommands; ``add_options`` adds the sandbox options."""
+               add_options: Callable[[argparse.ArgumentParser], None] | None = None,
+               add_training_options: Callable[[argparse.ArgumentParser], None] | None = None,
+               ) -> argparse.ArgumentParser:
+    """Register ``grade-all`` on the CLI's subcommands; ``add_options`` adds the sandbox options,
+    ``add_training_options`` ``--device`` and ``--training-budget``."""
     p = commands.add_parser("grade-all", help="grade a folder of submissions (one folder or .zip per student)",
                             description="Grade every submission of a class in parallel; write per-student "
                             "reports and a gradebook.", epilog=EXAMPLES,
@@ -575,6 +592,8 @@ def add_parser(commands: argparse._SubParsersAction, parse_only: Callable[[str],
                    help="kit: student_id,total,<exercises>,status; nbgrader: the columns of `nbgrader export`; "
                    "canvas: student_id,score (default: kit)")
     p.add_argument("--assignment", default="cnn", help="the assignment column of the nbgrader layout (default: cnn)")
+    if add_training_options is not None:
+        add_training_options(p)
     if add_options is not None:
         add_options(p)
     else:
@@ -591,10 +610,15 @@ def run_cli(args: argparse.Namespace, config: WorkerConfig | None = None) -> int
     if config is None and getattr(args, "timeout", None) is not None:
         config = WorkerConfig(call_timeout=args.timeout)
     try:
+        training = {}
+        if getattr(args, "device", None) is not None:
+            from .config import training_device  # raises ConfigError for an unusable --device cuda
+
+            training = {"device": training_device(args.device), "training_budget": args.training_budget}
         outcome = run_batch(args.submissions, args.out, jobs=args.jobs, only=args.only, seed=args.seed,
                             lang=args.lang, regrade=args.regrade, layout=args.gradebook_format,
-                            assignment=args.assignment, config=config)
-    except (SubmissionError, OSError) as exc:
+                            assignment=args.assignment, config=config, **training)
+    except (SubmissionError, OSError, ConfigError) as exc:
         print(f"autograde grade-all: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -6,9 +6,7 @@ Exit status: 0 when grading completed (whatever the score), 1 when ``--fail-unde
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .checks import EXERCISE_NAMES
@@ -44,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("submission", help="a folder with the exercise modules, a repository root containing exercises/, "
                    "or notebooks of `autograde nbgrader build` (one .ipynb or a folder of them)")
     g.add_argument("--json", metavar="OUT", help="also write the JSON report to OUT")
+    g.add_argument("--attachments", metavar="DIR", help="write the grader's drawings for the feedback into DIR "
+                   "(training.png: the training curve of the submission's train_ch6)")
     g.add_argument("--only", metavar="EX[,EX...]", type=parse_only, action="extend",
                    help=f"grade only these exercises ({', '.join(EXERCISE_NAMES)})")
     g.add_argument("--format", choices=sorted(FORMATS), default="text", help="what to print (default: text)")
@@ -51,29 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, help="seed for the hidden tests (default: fixed, derandomized)")
     g.add_argument("--fail-under", type=float, metavar="SCORE", help="exit with status 1 when the score is lower")
     limits.add_options(g)  # --config, --memory, --timeout, --no-sandbox: autograder/config.py
+    limits.add_training_options(g)  # --device, --training-budget
     from . import batch  # `grade-all`: its options and logic live in autograder/batch.py
 
-    batch.add_parser(commands, parse_only, limits.add_options)
+    batch.add_parser(commands, parse_only, limits.add_options, limits.add_training_options)
     from .nbgrader import build as nbgrader_build  # `nbgrader build`: autograder/nbgrader/build.py
 
     nbgrader_build.add_parser(commands)
     return parser
 
 
-def write_atomically(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` through a temporary file and a rename: never a half report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.replace(temporary, path)
-
-
 def run_grade(args: argparse.Namespace) -> int:
+    from .batch import atomic_write  # through a temporary file and a rename: never half a report
+
     config = limits.worker_config(args)
-    report = grade(args.submission, only=args.only, options=Options(seed=args.seed), config=config)
+    options = Options(seed=args.seed, device=limits.training_device(args.device), training_budget=args.training_budget)
+    report = grade(args.submission, only=args.only, options=options, config=config)
     if args.json:
-        write_atomically(Path(args.json), FORMATS["json"](report, args.lang))
+        atomic_write(Path(args.json), FORMATS["json"](report, args.lang))
+    if args.attachments:
+        for exercise in report.exercises:
+            for name, content in exercise.attachments.items():
+                atomic_write(Path(args.attachments) / name, content)
     sys.stdout.write(FORMATS[args.format](report, args.lang))
     if args.fail_under is not None and report.score < args.fail_under:
         return 1
@@ -94,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     try:
         return run_grade(args)
-    except SubmissionError as exc:
+    except (SubmissionError, limits.ConfigError) as exc:
         print(f"autograde: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -179,6 +179,31 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                        help="do not use bubblewrap even where it works (the report header says what is missing)")
 
 
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    """``--device`` and ``--training-budget`` of ``grade`` and ``grade-all``."""
+    from .checks.training import BUDGETS, DEFAULT_BUDGET
+
+    group = parser.add_argument_group("training (train_ch6)")
+    group.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="where the submission's train_ch6 trains: auto = cuda when this machine has a "
+                       "usable GPU, else cpu (default: auto)")
+    group.add_argument("--training-budget", choices=BUDGETS, default=DEFAULT_BUDGET,
+                       help="standard: 50,000 images x 3 epochs, ~25 s on a CPU; book: the book's 10 epochs "
+                       "at batch 256, ~90 s on a CPU, seconds on a GPU; small: a smoke test that does not "
+                       f"require an accuracy (default: {DEFAULT_BUDGET}; docs/training-threshold.md)")
+
+
+def training_device(choice: str) -> str:
+    """``auto`` -> ``cuda`` when PyTorch sees a GPU here, else ``cpu``; ``cuda`` without one is an error."""
+    import torch
+
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: PyTorch sees no usable CUDA device on this machine")
+    return choice
+
+
 def worker_config(args: argparse.Namespace) -> WorkerConfig:
     """The ``WorkerConfig`` the options in ``args`` ask for."""
     kwargs = dict(getattr(args, "worker_config", None) or {})
@@ -189,3 +214,4 @@ def worker_config(args: argparse.Namespace) -> WorkerConfig:
     if getattr(args, "no_sandbox", False):
         kwargs["sandbox"] = "off"
     return dataclasses.replace(WorkerConfig(), **kwargs)
+

@@ -83,7 +83,7 @@ def load_modules(worker: WorkerProcess, exercise: Exercise) -> Text | None:
 def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, options: Options,
                  spare: bool) -> ExerciseResult:
     """Run every check of one exercise; a lost worker is replaced and costs only its check."""
-    results, outputs, lost, memo = [], [], 0, {}
+    results, outputs, lost, memo, attachments = [], [], 0, {}, {}
     worker = pool.take(spare)
     problem = load_modules(worker, exercise)
     for check in exercise.checks:
@@ -97,7 +97,9 @@ def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, opt
                                   "未运行：本练习中代码已两次使工作进程终止")
         else:
             try:
-                check.run(Context(worker, reference, exercise, options, memo))
+                note = check.run(Context(worker, reference, exercise, options, memo, attachments))
+                if isinstance(note, Text):
+                    result.message = note
             except CheckFailed as failure:
                 result.status, result.message, result.hint = "failed", failure.text, failure.hint
             except StopCheck as stop:
@@ -118,7 +120,7 @@ def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, opt
         results.append(result)
     outputs.append(worker.output())
     worker.kill()
-    return ExerciseResult(exercise.name, results, output="".join(outputs)[-16384:])
+    return ExerciseResult(exercise.name, results, output="".join(outputs)[-16384:], attachments=attachments)
 
 
 def select(only: Sequence[str] | None) -> list[Exercise]:
@@ -137,6 +139,8 @@ def grade(path: str | Path, only: Sequence[str] | None = None, options: Options 
           config: WorkerConfig | None = None) -> Report:
     """Grade the submission at ``path`` and return its report (raises SubmissionError if it cannot)."""
     options, config = options or Options(), config or WorkerConfig()
+    if options.device != "cpu" and not config.gpu:  # train_ch6 gets the GPU: so must its worker
+        config = dataclasses.replace(config, gpu=True)
     if options.data_root is not None and config.data_dir is None:  # the folder the sandbox shows
         config = dataclasses.replace(config, data_dir=str(options.data_root))
     # The parent's oracles are tiny: one thread spares each of them the thread hand-off and
@@ -145,7 +149,8 @@ def grade(path: str | Path, only: Sequence[str] | None = None, options: Options 
     started = time.perf_counter()
     submission = load_submission(path)
     selected = select(only)
-    report = Report(exercises=[], submission=str(path), seed=options.seed, sandbox=describe_isolation(config))
+    report = Report(exercises=[], submission=str(path), seed=options.seed, sandbox=describe_isolation(config),
+                    device=options.device, training_budget=options.training_budget)
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
         pool = WorkerPool(submission, Path(scratch) / "submission", config)
         reference = Reference(Path(scratch) / "reference", config)  # started by the first check that needs it

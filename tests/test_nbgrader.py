@@ -328,13 +328,14 @@ def test_partial_credit_reaches_nbgrader(perfect, tmp_path, capfd, monkeypatch):
     assert determine_grade(cell) == (score, full)
 
 
-def test_small_training_budget_names_the_training_checks_constants():
-    """The small budget overrides constants of checks/training.py: they must still exist there."""
+def test_notebook_training_budgets_are_the_graders():
+    """``--training-budget`` of the notebooks names the grader's own budgets, default included."""
     from autograder.checks import training
-    from autograder.nbgrader.hidden import SMALL_TRAINING
+    from autograder.nbgrader.build import CELL_TIMEOUT
+    from autograder.nbgrader.hidden import TRAINING_BUDGETS
 
-    for name, value in SMALL_TRAINING.items():
-        assert isinstance(getattr(training, name), type(value)), name
+    assert set(TRAINING_BUDGETS) == set(training.BUDGETS) == set(CELL_TIMEOUT)
+    assert training.BUDGETS["small"].threshold is None
     assert "reaches_accuracy" in [c.name for c in training.EXERCISE.checks]
 
 

@@ -61,10 +61,13 @@ class StopCheck(BaseException):
 
 @dataclass
 class Check:
+    """A check raises ``CheckFailed``/``SkipCheck``/``StopCheck``, or passes; when it passes it may
+    return a ``Text`` that the report shows beside the pass (e.g. the accuracy it measured)."""
+
     name: str
     title: Text
     points: float
-    run: Callable[["Context"], None]
+    run: Callable[["Context"], "Text | None"]
 
 
 @dataclass
@@ -82,7 +85,7 @@ class Exercise:
     def check(self, points: float, en: str, zh: str):
         """Decorator registering ``fn(ctx)`` as a check of this exercise."""
 
-        def register(fn: Callable[["Context"], None]) -> Callable[["Context"], None]:
+        def register(fn: Callable[["Context"], "Text | None"]) -> Callable[["Context"], "Text | None"]:
             self.checks.append(Check(fn.__name__, Text(en, zh), points, fn))
             return fn
 
@@ -96,18 +99,28 @@ class Options:
     seed: int | None = None
     max_examples: int = 30
     data_root: str | None = None
+    #: Where the submission's ``train_ch6`` trains (``--device``; "cpu" or "cuda").
     device: str = "cpu"
+    #: ``--training-budget``: a key of ``checks.training.BUDGETS``.
+    training_budget: str = "standard"
 
 
 class Context:
     """A check's access to the worker, the reference worker and the run's options."""
 
     def __init__(self, worker: WorkerProcess, reference: Callable[[], WorkerProcess],
-                 exercise: Exercise, options: Options, memo: dict | None = None):
+                 exercise: Exercise, options: Options, memo: dict | None = None,
+                 attachments: dict[str, bytes] | None = None):
         self._worker, self._reference = worker, reference
         self.exercise, self.options = exercise, options
         #: Shared by the checks of one exercise in one run (e.g. one training serves three checks).
         self.memo = {} if memo is None else memo
+        #: Files for the student's feedback (e.g. the training curve), drawn here, by name.
+        self.attachments = {} if attachments is None else attachments
+
+    def attach(self, name: str, data: bytes) -> None:
+        """Add a file (made by the grader, never by the worker) to this exercise's feedback."""
+        self.attachments[name] = data
 
     # -- talking to the worker -------------------------------------------------------------
     def _ask(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:

@@ -27,11 +27,12 @@ from pathlib import Path
 from ..checks import EXERCISE_NAMES
 from . import CODE_ID, DEFAULT_ASSIGNMENT, DEPENDENCY_ID, PUBLIC_ID, TESTS_ID, notebook_name
 from .cells import public_cell, solution_cell, statement_markdown, student_dependencies, tests_cell
+from ..checks.training import DEFAULT_BUDGET
 from .hidden import TRAINING_BUDGETS
 
 #: Seconds a notebook cell may run while nbgrader executes it, per training budget. The autograded
-#: cell of the training notebook trains LeNet in the grader (minutes on a CPU with ``full``).
-CELL_TIMEOUT = {"small": 600, "full": 3600}
+#: cell of the training notebook trains LeNet in the grader (minutes on a CPU with ``standard``).
+CELL_TIMEOUT = {"small": 600, "standard": 3600, "book": 3600}
 #: stderr outputs made only of Python warnings: nbgrader would otherwise give a test cell 0 points.
 WARNINGS_ONLY = (r"\A(?:[^\n]*\b(?:Deprecation|PendingDeprecation|Future|User|Resource|Runtime)Warning\b"
                  r"[^\n]*\n?(?:[ \t]+[^\n]*\n?)*)+\Z")
@@ -62,7 +63,7 @@ def exercise_points() -> dict[str, float]:
     return points
 
 
-def build_notebook(module: str, points: float, training_budget: str = "full", lang: str = "en"):
+def build_notebook(module: str, points: float, training_budget: str = DEFAULT_BUDGET, lang: str = "en"):
     """The source notebook of one exercise (an ``nbformat`` NotebookNode)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -155,7 +156,7 @@ def config_text(course_id: str, training_budget: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_course(course_dir: str | Path, assignment: str = DEFAULT_ASSIGNMENT, training_budget: str = "full",
+def build_course(course_dir: str | Path, assignment: str = DEFAULT_ASSIGNMENT, training_budget: str = DEFAULT_BUDGET,
                  course_id: str = "cnn-kit", lang: str = "en", force: bool = False) -> list[Path]:
     """Write ``nbgrader_config.py`` and ``source/<assignment>/*.ipynb``; return the files written."""
     import nbformat
@@ -211,9 +212,10 @@ def add_parser(commands) -> None:
     b = sub.add_parser("build", help="write nbgrader_config.py and source/<assignment>/*.ipynb")
     b.add_argument("course_dir", metavar="COURSE_DIR", help="the nbgrader course directory (created if needed)")
     b.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment name (default: %(default)s)")
-    b.add_argument("--training-budget", choices=TRAINING_BUDGETS, default="full",
-                   help="the hidden training check's budget: full (the grader's own; default) or small "
-                        "(a smoke test for CI: 2,000 images, one epoch, no accuracy threshold)")
+    b.add_argument("--training-budget", choices=TRAINING_BUDGETS, default=DEFAULT_BUDGET,
+                   help="the hidden training check's budget (as `autograde grade --training-budget`): "
+                        "standard (default), book (10 epochs at batch 256: for a GPU), or small (a smoke "
+                        "test for CI: 2,000 images, one epoch, no accuracy threshold)")
     b.add_argument("--course-id", default="cnn-kit", help="nbgrader course id (default: %(default)s)")
     b.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the grader's messages in the cells")
     b.add_argument("--force", action="store_true", help="overwrite an existing config and source notebooks")

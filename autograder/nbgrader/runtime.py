@@ -34,7 +34,7 @@ def _kit_root() -> Path:
 
 # --------------------------------------------------------------------------- hidden tests
 
-def hidden_tests(notebook: str, exercise: str, points: float, training_budget: str = "full",
+def hidden_tests(notebook: str, exercise: str, points: float, training_budget: str = "standard",
                  lang: str = "en") -> float:
     """Grade ``exercise`` from the saved ``notebook`` (relative to the kernel's folder) and return the score.
 

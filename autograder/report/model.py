@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -33,6 +33,8 @@ class ExerciseResult:
     name: str
     checks: list[CheckResult]
     output: str = ""
+    #: Files the grader drew for the feedback (e.g. ``training.png``): name -> bytes.
+    attachments: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -51,6 +53,9 @@ class Report:
     sandbox: str = ""
     seconds: float = 0.0
     incomplete: list[Text] = field(default_factory=list)
+    #: Where train_ch6 trained, and with which budget (``--device``, ``--training-budget``).
+    device: str = "cpu"
+    training_budget: str = "standard"
 
     @property
     def score(self) -> float:
@@ -71,7 +76,7 @@ class Report:
             "max_score": round(self.max_score, 4),
             "exercises": [
                 {"name": e.name, "score": round(e.score, 4), "max_score": round(e.max_score, 4),
-                 "output": e.output,
+                 "output": e.output, "attachments": sorted(e.attachments),
                  "checks": [{"name": c.name, "title": text(c.title), "status": c.status,
                              "score": round(c.score, 4), "max_score": round(c.max_score, 4),
                              "message": text(c.message), "hint": text(c.hint),
@@ -80,6 +85,8 @@ class Report:
             "submission": self.submission,
             "seed": self.seed,
             "sandbox": self.sandbox,
+            "device": self.device,
+            "training_budget": self.training_budget,
             "seconds": round(self.seconds, 3),
             "complete": not self.incomplete,
             "incomplete_reasons": [text(t) for t in self.incomplete],

@@ -9,12 +9,20 @@ from .model import Report
 HEADINGS = {
     "en": {"title": "cnn-kit grade", "exercise": "exercise", "score": "score", "total": "Total",
            "failed": "What to fix", "hint": "hint", "incomplete": "INCOMPLETE", "sandbox": "sandbox",
-           "seed": "seed", "derandomized": "fixed (derandomized)", "output": "output", "all_passed": "All checks passed."},
+           "seed": "seed", "derandomized": "fixed (derandomized)", "output": "output", "all_passed": "All checks passed.",
+           "notes": "Measured", "training": "train_ch6 on"},
     "zh": {"title": "cnn-kit 评分", "exercise": "练习", "score": "得分", "total": "总分",
            "failed": "需要修改的地方", "hint": "提示", "incomplete": "评分不完整", "sandbox": "沙箱",
-           "seed": "随机种子", "derandomized": "固定（去随机化）", "output": "输出", "all_passed": "全部检查通过。"},
+           "seed": "随机种子", "derandomized": "固定（去随机化）", "output": "输出", "all_passed": "全部检查通过。",
+           "notes": "测量结果", "training": "train_ch6 训练设备与预算"},
 }
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "-"}
+
+
+def _notes(report: Report, lang: str) -> list[str]:
+    """What passing checks measured (e.g. the trained network's test accuracy), one line each."""
+    return [f"{e.name} / {c.name}: {c.message(lang)}" for e in report.exercises for c in e.checks
+            if c.status == "passed" and c.message is not None]
 
 
 def _number(value: float) -> str:
@@ -25,7 +33,8 @@ def text(report: Report, lang: str = "en") -> str:
     """A readable per-exercise table, then each failed check's message (no tracebacks)."""
     h = HEADINGS[lang]
     seed = h["derandomized"] if report.seed is None else str(report.seed)
-    lines = [f"{h['title']}: {report.submission}", f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}", ""]
+    lines = [f"{h['title']}: {report.submission}", f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}",
+             f"{h['training']}: {report.device}, {report.training_budget}", ""]
     width = max([len(e.name) for e in report.exercises] + [len(h["exercise"])]) + 2
     lines.append(f"{h['exercise']:<{width}}{h['score']:>9}")
     for e in report.exercises:
@@ -45,6 +54,9 @@ def text(report: Report, lang: str = "en") -> str:
                 lines.append(f"      {h['hint']}: {c.hint(lang)}")
     else:
         lines.append(h["all_passed"])
+    notes = _notes(report, lang)
+    if notes:
+        lines += ["", f"{h['notes']}:"] + [f"  {note}" for note in notes]
     if report.incomplete:
         lines.append("")
         lines += [f"{h['incomplete']}: {reason(lang)}" for reason in report.incomplete]
@@ -68,6 +80,9 @@ def markdown(report: Report, lang: str = "en") -> str:
                 lines.append("  ```\n" + "\n".join(f"  {line}" for line in c.message(lang).splitlines()) + "\n  ```")
             if c.hint is not None:
                 lines.append(f"  *{h['hint']}*: {c.hint(lang)}")
+    notes = _notes(report, lang)
+    if notes:
+        lines += ["", f"### {h['notes']}", ""] + [f"- {note}" for note in notes]
     if report.incomplete:
         lines += [""] + [f"> **{h['incomplete']}**: {reason(lang)}" for reason in report.incomplete]
     return "\n".join(lines) + "\n"

@@ -28,6 +28,8 @@ from .sandbox import describe_isolation  # noqa: F401  (re-exported: runner, cli
 RUNTIME_PACKAGE = "cnnkit_worker"
 RUNTIME_MODULES = ("__init__.py", "protocol.py", "server.py", "probes.py", "netspec.py")
 PASSED_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
+#: Passed as well when the worker may use the GPU: where the driver's libraries are found.
+GPU_ENVIRONMENT = ("LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
 #: The worker's first lines, trusted, before any student code: inside bubblewrap started by root,
 #: drop to the unprivileged user (``CNN_KIT_UID``) and cap the number of processes (``CNN_KIT_NPROC``).
 BOOT = (
@@ -70,6 +72,8 @@ class WorkerConfig:
     sandbox: str = "auto"
     #: The Fashion-MNIST folder to show the worker (training files only); None: the parent's look-up.
     data_dir: str | None = None
+    #: Give the worker the GPU (the NVIDIA device files in bubblewrap, the driver's environment).
+    gpu: bool = False
 
 
 @dataclass
@@ -157,10 +161,14 @@ class WorkerProcess:
                    str(space.package_root), "\n".join(paths)]
         self._cleanup = None
         command, self._cleanup, preexec = sandbox.launch(config, command, space)
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(space.home), "LANG": "C.UTF-8",
+        # USER/LOGNAME: libraries that name a cache folder after the user (getpass.getuser(), e.g.
+        # PyTorch's optimizers on CUDA) must not depend on a passwd entry inside the sandbox.
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(space.home), "LANG": "C.UTF-8", "USER": "nobody", "LOGNAME": "nobody",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
                "OMP_NUM_THREADS": str(config.threads), "CNN_KIT_THREADS": str(config.threads)}
         env.update({k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ})
+        if config.gpu:
+            env.update({k: os.environ[k] for k in GPU_ENVIRONMENT if k in os.environ})
         env.update(config.extra_env)
         sandbox.become_subreaper()
         with sandbox.LOCK:  # a starting worker must not look like an escaped process

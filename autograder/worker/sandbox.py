@@ -31,6 +31,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import functools
+import glob
 import os
 import resource
 import shutil
@@ -336,6 +337,14 @@ def _data_binds(args: _Mounts, folder: str | None, staging: Path) -> None:
             args += ["--ro-bind", source, os.path.join(target, candidate)]
 
 
+def _gpu_binds(args: _Mounts) -> None:
+    """The NVIDIA device files, and /sys read-only (the driver looks up the PCI topology there)."""
+    for device in sorted(glob.glob("/dev/nvidia*")):
+        args += ["--dev-bind", device, device]
+    if os.path.isdir("/sys"):
+        args += ["--ro-bind", "/sys", "/sys"]
+
+
 def _bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], space: "WorkerSpace") -> list[str]:
     staging = space.root / "sandbox"
     staging.mkdir()
@@ -357,6 +366,8 @@ def _bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], spac
     args.bind(str(space.package_parent), str(space.package_parent))
     args.bind(str(space.home), str(space.home), writable=True)
     _data_binds(args, find_data_folder(config.data_dir), staging)
+    if config.gpu:
+        _gpu_binds(args)
     if plan_.drop:
         args += ["--setenv", "CNN_KIT_UID", str(UNPRIVILEGED)]
     if plan_.nproc:

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The GPU checks of the kit, in one run on a machine with a CUDA device (issue 6):
+#   1. the kit's GPU tests (CUDA-graph step vs eager, reference train_ch6 on cuda, the grader's
+#      training check with --device cuda) and the public tests against the reference;
+#   2. the throughput benchmark on cuda (the book's pipeline against the kit's);
+#   3. the grader on the reference with --device cuda, with and without bubblewrap;
+#   4. the calibration of the book budget on cuda, seeds 0-11 (recorded in training_calibration.json).
+#
+# Usage, from the repository root:  bash benchmarks/gpu_checks.sh [OUT_DIR]
+# Optional inputs (prepared on a machine with network access, see docs/training-threshold.md):
+#   .gpu/data/FashionMNIST/raw/*.gz    the data (else the usual look-up, CNN_KIT_DATA included)
+#   .gpu/whl/*.whl                     wheels of missing Python packages (e.g. jsonschema)
+#   .gpu/bubblewrap_*.deb              bubblewrap, unpacked without installing
+# Every step runs under its own time limit; the log and the figures go to OUT_DIR.
+set -u
+out=${1:-${OUT:-/tmp/cnnkit-gpu}}
+mkdir -p "$out"
+exec > >(tee "$out/log.txt") 2>&1
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+python=${PYTHON:-python3}
+[ -d .gpu/data ] && export CNN_KIT_DATA=$PWD/.gpu/data
+if compgen -G ".gpu/whl/*.whl" >/dev/null; then
+    $python -m pip install -q --no-index --no-deps --no-compile --target /tmp/cnnkit-site .gpu/whl/*.whl
+    export PYTHONPATH=/tmp/cnnkit-site
+fi
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+if ! command -v bwrap >/dev/null && compgen -G ".gpu/bubblewrap_*.deb" >/dev/null; then
+    dpkg -x .gpu/bubblewrap_*.deb /tmp/cnnkit-bwrap && export PATH=/tmp/cnnkit-bwrap/usr/bin:$PATH
+fi
+
+step() {  # step NAME SECONDS COMMAND...: run with a limit, print the wall time and exit status
+    local name=$1 limit=$2 start=$SECONDS
+    shift 2
+    echo "=== $name"
+    timeout "$limit" "$@"
+    echo "=== $name: exit $?, $((SECONDS - start)) s"
+}
+
+nvidia-smi -L
+$python -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
+step "GPU tests" 90 $python -m pytest tests/test_training.py -v -p no:cacheprovider
+step "benchmark on cuda" 60 $python benchmarks/train_throughput.py --device cuda --repeat 3 --json "$out/benchmark-cuda.json"
+step "grader, --device cuda, book budget" 40 $python -m autograder grade solutions --only training --device cuda \
+    --training-budget book --json "$out/grade-book-cuda.json" --attachments "$out"
+step "grader, --device cuda, --no-sandbox" 40 $python -m autograder grade solutions --only training --device cuda \
+    --no-sandbox
+step "calibration, book budget, cuda" 60 $python -m autograder.checks.training --calibrate 0-11 --jobs 6 \
+    --budget book --device cuda --record
+cp autograder/checks/training_calibration.json "$out/"
+step "public tests against the reference" 30 $python -m pytest exercises --target solutions -q -p no:cacheprovider
