@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import BinaryIO, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -21,8 +21,9 @@ def progress(iterable: Iterable[T], desc: str, total: int | None = None, enabled
     return tqdm(iterable, desc=desc, total=total, disable=not show, leave=False, unit="batch", dynamic_ncols=True)
 
 
-def plot_history(history: dict, path: str | Path | None = None):
-    """Draw train loss, train acc and test acc per epoch; save to ``path`` (PNG) when given.
+def plot_history(history: dict, path: str | Path | BinaryIO | None = None):
+    """Draw train loss, train acc and test acc per epoch; save to ``path`` (a PNG file name or a
+    binary file object) when given.
 
     Returns the matplotlib figure, which a notebook shows inline.
     """
@@ -35,14 +36,15 @@ def plot_history(history: dict, path: str | Path | None = None):
     epochs = range(1, len(history["train_loss"]) + 1)
     figure = Figure(figsize=(4.5, 3.2), dpi=100)
     axes = figure.subplots()
-    axes.plot(epochs, history["train_loss"], "-", label="train loss")
-    axes.plot(epochs, history["train_acc"], "m--", label="train acc")
-    axes.plot(epochs, history["test_acc"], "g-.", label="test acc")
+    dots = {"marker": "o", "markersize": 3}  # a one-epoch history is a point, not a line
+    axes.plot(epochs, history["train_loss"], "-", label="train loss", **dots)
+    axes.plot(epochs, history["train_acc"], "m--", label="train acc", **dots)
+    axes.plot(epochs, history["test_acc"], "g-.", label="test acc", **dots)
     axes.set_xlabel("epoch")
     axes.set_xlim(1, max(len(epochs), 2))
     axes.grid(True)
     axes.legend()
     figure.tight_layout()
     if path is not None:
-        figure.savefig(path)
+        figure.savefig(path, format="png")
     return figure
