@@ -31,6 +31,15 @@ def parse_only(value: str) -> list[str]:
     return names
 
 
+def parse_save(value: str) -> tuple[str, str]:
+    """``FORMAT:PATH`` of ``--save``."""
+    fmt, sep, path = value.partition(":")
+    if not sep or not path or fmt not in FORMATS:
+        raise argparse.ArgumentTypeError(f"expected FORMAT:PATH with FORMAT one of {', '.join(sorted(FORMATS))}, "
+                                         f"got {value!r}")
+    return fmt, path
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograde", description="Grade d2l CNN-chapter exercises with hidden property-based checks; "
@@ -42,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("submission", help="a folder with the exercise modules, a repository root containing exercises/, "
                    "or notebooks of `autograde nbgrader build` (one .ipynb or a folder of them)")
     g.add_argument("--json", metavar="OUT", help="also write the JSON report to OUT")
+    g.add_argument("--save", metavar="FORMAT:PATH", type=parse_save, action="append", default=[],
+                   help="also write the report in FORMAT to PATH, e.g. junit:report.xml or "
+                   "gradescope:/autograder/results/results.json (repeatable)")
     g.add_argument("--attachments", metavar="DIR", help="write the grader's drawings for the feedback into DIR "
                    "(training.png: the training curve of the submission's train_ch6)")
     g.add_argument("--only", metavar="EX[,EX...]", type=parse_only, action="extend",
@@ -58,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .nbgrader import build as nbgrader_build  # `nbgrader build`: autograder/nbgrader/build.py
 
     nbgrader_build.add_parser(commands)
+    from .ship import gradescope, release  # `release`, `gradescope build`: autograder/ship/
+
+    release.add_parser(commands)
+    gradescope.add_parser(commands)
     return parser
 
 
@@ -67,8 +83,8 @@ def run_grade(args: argparse.Namespace) -> int:
     config = limits.worker_config(args)
     options = Options(seed=args.seed, device=limits.training_device(args.device), training_budget=args.training_budget)
     report = grade(args.submission, only=args.only, options=options, config=config)
-    if args.json:
-        atomic_write(Path(args.json), FORMATS["json"](report, args.lang))
+    for fmt, path in ([("json", args.json)] if args.json else []) + args.save:
+        atomic_write(Path(path), FORMATS[fmt](report, args.lang))
     if args.attachments:
         for exercise in report.exercises:
             for name, content in exercise.attachments.items():
@@ -89,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import batch
 
         return batch.run_cli(args, limits.worker_config(args))
-    if args.command == "nbgrader":
+    if args.command in ("nbgrader", "release", "gradescope"):
         return args.handler(args)
     try:
         return run_grade(args)
