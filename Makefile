@@ -1,11 +1,12 @@
-# Two commands: `make demo` (set up, then grade the reference and a sample student) and `make test`.
+# `make demo` (set up, then grade the reference and a sample student), `make test`, and for a course
+# `make release OUT=../ch6-student` (the student repository) and `make gradescope OUT=autograder.zip`.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # The PyTorch build to install; override for another platform, e.g. TORCH="torch torchvision".
 TORCH ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: setup demo test student-test clean
+.PHONY: setup demo test student-test release gradescope clean
 
 setup: $(VENV)/.installed
 
@@ -26,6 +27,14 @@ test: setup
 
 student-test: setup
 	$(PY) -m pytest exercises
+
+release: setup
+	@test -n "$(OUT)" || { echo "usage: make release OUT=../ch6-student"; exit 2; }
+	$(PY) -m autograder release $(OUT)
+
+gradescope: setup
+	@test -n "$(OUT)" || { echo "usage: make gradescope OUT=autograder.zip"; exit 2; }
+	$(PY) -m autograder gradescope build $(OUT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

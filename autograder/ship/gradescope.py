@@ -11,12 +11,11 @@ against another tree: the kit's tests use a temporary one.
 from __future__ import annotations
 
 import argparse
-import sys
 import zipfile
 from pathlib import Path
 
 from ..checks.training import BUDGETS, DEFAULT_BUDGET
-from .release import ReleaseError, fill, kit_root, kit_version, template
+from .release import ReleaseError, fill, kit_root, kit_version, run_command, template
 
 #: What of the kit goes into the zip (packages are copied without caches).
 PACKAGES = ("autograder", "cnnkit", "solutions", "exercises")
@@ -85,11 +84,9 @@ def add_parser(commands) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
+    def build() -> str:
         out = build_zip(args.out_zip, args.training_budget, args.device, args.lang, args.with_data)
-    except (ReleaseError, OSError) as exc:
-        print(f"autograde gradescope build: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); upload it as the assignment's autograder "
-          "(Configure Autograder > Zip file upload)")
-    return 0
+        return (f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); upload it as the assignment's autograder "
+                "(Configure Autograder > Zip file upload)")
+
+    return run_command("gradescope build", build)

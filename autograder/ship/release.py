@@ -16,6 +16,7 @@ import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 #: Folders and files copied from the kit as they are.
 COPIED = ("exercises", "cnnkit", "datasets/README.md", "datasets/fashion-mnist.md5")
@@ -126,12 +127,20 @@ def add_parser(commands) -> None:
     p.set_defaults(handler=main)
 
 
-def main(args: argparse.Namespace) -> int:
+def run_command(command: str, build: Callable[[], str]) -> int:
+    """Run a build for the command line: print what it made (0), or the error without a traceback (2)."""
     try:
-        written = build_release(args.out_dir, force=args.force)
+        print(build())
     except (ReleaseError, OSError) as exc:
-        print(f"autograde release: error: {exc}", file=sys.stderr)
+        print(f"autograde {command}: error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {len(written)} files to {os.path.abspath(args.out_dir)}; next: cd there, git init, push to the "
-          "course's organisation, and set the grader secret (README.md, 'Automatic grading')")
     return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    def build() -> str:
+        written = build_release(args.out_dir, force=args.force)
+        return (f"wrote {len(written)} files to {os.path.abspath(args.out_dir)}; next: cd there, git init, push "
+                "to the course's organisation, and set the grader secret (README.md, 'Automatic grading')")
+
+    return run_command("release", build)
