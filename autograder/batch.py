@@ -283,7 +283,8 @@ def error_report(reason: str, settings: Settings, submission: str) -> Report:
     message = Text(f"not graded: {reason}", f"未评分：{reason}")
     exercises = [ExerciseResult(e.name, [CheckResult(c.name, c.title, "error", c.points, message)
                                          for c in e.checks]) for e in select(settings.only)]
-    return Report(exercises=exercises, submission=submission, seed=settings.seed)
+    return Report(exercises=exercises, submission=submission, seed=settings.seed, device=settings.device,
+                  training_budget=settings.training_budget)
 
 
 def import_failure(report: Report) -> str | None:
