@@ -22,7 +22,9 @@ English
        {"train_loss": [...], "train_acc": [...], "test_acc": [...],   # one value per epoch
         "examples_per_sec": float}   # training examples processed per second of training time
 
-   (printing progress like the book is welcome; plotting is not needed).
+   (printing progress like the book is welcome; plotting is not needed: the
+   grader draws your history as the book's figure for your feedback, and
+   ``cnnkit.plot_history(history, "curve.png")`` draws it for you).
 
 Example from the book (``batch_size = 256``, ``lr, num_epochs = 0.9, 10``)::
 
@@ -35,7 +37,9 @@ Example from the book (``batch_size = 256``, ``lr, num_epochs = 0.9, 10``)::
 Rules: the model and every batch must be on ``device`` (the grader runs
 on a GPU too); xavier-uniform initialisation, SGD and cross-entropy as above;
 ``Timer``, ``Accumulator`` and ``try_gpu`` from ``cnnkit`` are the book's
-helpers and may be used.
+helpers and may be used, and so may ``cnnkit.progress`` (a progress bar) and
+``cnnkit.TrainStep`` (one training step with the metrics kept on the device,
+replayed as a CUDA graph on a GPU).
 
 中文
 ----
@@ -53,7 +57,10 @@ helpers and may be used.
 
 规则：模型和每个小批量都必须在 ``device`` 上（评分程序也会在 GPU 上运行）；
 使用 xavier 均匀初始化、SGD 和交叉熵损失；可以使用 ``cnnkit`` 中教材的
-``Timer``、``Accumulator`` 和 ``try_gpu``。
+``Timer``、``Accumulator`` 和 ``try_gpu``，以及 ``cnnkit.progress``（进度条）和
+``cnnkit.TrainStep``（把指标留在设备上的单步训练，在 GPU 上以 CUDA 图重放）。
+评分程序会把你返回的训练记录画成教材中的训练曲线附在反馈里；
+``cnnkit.plot_history(history, "curve.png")`` 也可以自己画。
 
 Test / 测试: ``pytest exercises/tests/test_training.py``
 """
