@@ -1,8 +1,12 @@
 """The mutant corpus: wrong code loses points, correct alternatives score full, attacks fail safely.
 
-Every file ``tests/corpus/<category>/<exercise>/<case>.py`` is a full replacement of ONE module of
-``solutions/`` (the module named like the exercise); its docstring says in one line what it does
-(hostile cases add an ``Expect:`` paragraph). For each file a submission is built (a copy of
+Every case ``tests/corpus/<category>/<exercise>/<case>`` replaces ONE module of ``solutions/`` (the
+module named like the exercise): ``<case>.py`` is the whole module, its docstring says in one line
+what it does (hostile cases add an ``Expect:`` paragraph); ``<case>.toml`` is a small change of
+another module, ``base`` (a path from the repository root, e.g. a correct case or a reference
+solution): its ``[[edit]]`` tables replace ``old`` by
+``new`` text (each ``old`` occurring exactly once) and its one-line ``summary`` replaces the base's
+one-line docstring. For each file a submission is built (a copy of
 ``solutions/`` with that module replaced) and graded with ``grade(only=[exercise])``:
 
 * ``wrong``: the exercise's score is below its maximum, and the checks named in ``CAUGHT_BY`` do
@@ -35,6 +39,7 @@ import os
 import re
 import shutil
 import time
+import tomllib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +54,8 @@ from autograder.worker.client import WorkerConfig
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
-SOLUTIONS = HERE.parent / "solutions"
+REPOSITORY = HERE.parent
+SOLUTIONS = REPOSITORY / "solutions"
 CATEGORIES = ("wrong", "correct", "hostile")
 PWNED = Path("/tmp")
 PWNED_PATTERN = "pwned-*"
@@ -210,8 +216,31 @@ class Case:
 
     @property
     def summary(self) -> str:
+        if self.path.suffix == ".toml":
+            return edit_list(self.path).get("summary", "")
         text = self.path.read_text()
         return text.split('"""')[1].strip().splitlines()[0] if text.startswith('"""') else ""
+
+    @property
+    def source(self) -> str:
+        """The module this case submits."""
+        if self.path.suffix != ".toml":
+            return self.path.read_text()
+        spec = edit_list(self.path)
+        docstring, text = (REPOSITORY / spec["base"]).read_text().split("\n", 1)
+        if not (docstring.startswith('"""') and docstring.endswith('"""')):
+            raise ValueError(f"{spec['base']}: a base starts with a one-line docstring")
+        for edit in spec["edit"]:
+            if text.count(edit["old"]) != 1:
+                raise ValueError(f"{self.path.name}: {edit['old']!r} occurs {text.count(edit['old'])} times in "
+                                 f"{spec['base']}, expected exactly once")
+            text = text.replace(edit["old"], edit["new"])
+        return f'"""{spec["summary"]}"""\n{text}'
+
+
+def edit_list(path: Path) -> dict:
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
 
 
 def discover() -> list[Case]:
@@ -219,8 +248,8 @@ def discover() -> list[Case]:
     for category in CATEGORIES:
         for exercise in EXERCISE_NAMES:
             folder = CORPUS / category / exercise
-            for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
-                cases.append(Case(category, exercise, path.stem, path))
+            paths = sorted([*folder.glob("*.py"), *folder.glob("*.toml")]) if folder.is_dir() else []
+            cases += [Case(category, exercise, path.stem, path) for path in paths]
     return cases
 
 
@@ -251,7 +280,7 @@ def available() -> dict:
 def companion(case: Case, known: dict) -> str | None:
     for name in COMPANIONS:
         if (name in known and name != case.exercise
-                and case.exercise not in loaded_modules(name, known, {case.exercise: case.path})):
+                and case.exercise not in loaded_modules(name, known, {case.exercise: case.source})):
             return name
     return None
 
@@ -259,19 +288,21 @@ def companion(case: Case, known: dict) -> str | None:
 IMPORT = re.compile(r"^\s*from \.(\w+) import", re.MULTILINE)
 
 
-def imports(path: Path) -> set[str]:
+def imports(source: str) -> set[str]:
     """The sibling modules a module imports (``from .corr2d import ...``)."""
-    return set(IMPORT.findall(path.read_text())) if path.is_file() else set()
+    return set(IMPORT.findall(source))
 
 
-def loaded_modules(exercise: str, known: dict, replaced: dict[str, Path]) -> set[str]:
-    """Every module of the package that grading ``exercise`` imports, given the replaced modules."""
+def loaded_modules(exercise: str, known: dict, replaced: dict[str, str]) -> set[str]:
+    """Every module of the package that grading ``exercise`` imports, given the replaced modules' sources."""
     todo, seen = list(known[exercise].modules), set()
     while todo:
         module = todo.pop()
         if module not in seen:
             seen.add(module)
-            todo.extend(imports(replaced.get(module, SOLUTIONS / f"{module}.py")))
+            reference = SOLUTIONS / f"{module}.py"
+            source = replaced.get(module, reference.read_text() if reference.is_file() else "")
+            todo.extend(imports(source))
     return seen
 
 
@@ -280,7 +311,7 @@ def compatible(case: Case, group: list[Case], known: dict) -> bool:
     members = group + [case]
     if len({c.exercise for c in members}) != len(members):
         return False
-    replaced = {c.exercise: c.path for c in members}
+    replaced = {c.exercise: c.source for c in members}
     for member in members:
         others = {c.exercise for c in members if c is not member}
         if loaded_modules(member.exercise, known, replaced) & others:
@@ -309,7 +340,7 @@ def make_submission(root: Path, cases: list[Case]) -> Path:
     for module in SOLUTIONS.glob("*.py"):
         shutil.copyfile(module, root / module.name)
     for case in cases:
-        shutil.copyfile(case.path, root / f"{case.exercise}.py")
+        (root / f"{case.exercise}.py").write_text(case.source)
     return root
 
 
