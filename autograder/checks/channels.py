@@ -9,7 +9,7 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import ask, expect_close
+from .expect import ask, expect_close, expect_matches
 from .framework import Context, Exercise
 from .rules import expect_fast_enough, expect_no_builtin, expect_one_matmul
 
@@ -45,25 +45,14 @@ def book_examples(ctx: Context) -> None:
 @EXERCISE.check(3, "corr2d_multi_in matches F.conv2d (1-4 input channels, non-square, float64)",
                 "corr2d_multi_in 与 F.conv2d 一致（1-4 个输入通道、非方形、float64）")
 def multi_in_matches_builtin(ctx: Context) -> None:
-    @ctx.given(S.channels_case())
-    def prop(case):
-        X, K = case[0], case[1][0]
-        inputs = {"X": X, "K": K}
-        expect_close(ask(ctx, MULTI_IN, inputs, X, K), oracle(X, K[None])[0], "corr2d_multi_in(X, K)", inputs)
-
-    prop()
+    expect_matches(ctx, S.channels_case(), MULTI_IN, lambda X, K: oracle(X, K[None])[0], "corr2d_multi_in(X, K)",
+                   unpack=lambda case: (case[0], case[1][0]))
 
 
 @EXERCISE.check(3, "corr2d_multi_in_out matches F.conv2d (output channels stacked on dimension 0)",
                 "corr2d_multi_in_out 与 F.conv2d 一致（输出通道沿第 0 维堆叠）")
 def multi_in_out_matches_builtin(ctx: Context) -> None:
-    @ctx.given(S.channels_case())
-    def prop(case):
-        X, K = case
-        inputs = {"X": X, "K": K}
-        expect_close(ask(ctx, MULTI_IN_OUT, inputs, X, K), oracle(X, K), "corr2d_multi_in_out(X, K)", inputs)
-
-    prop()
+    expect_matches(ctx, S.channels_case(), MULTI_IN_OUT, oracle, "corr2d_multi_in_out(X, K)")
 
 
 @EXERCISE.check(2, "1x1 convolution matches F.conv2d and the per-pixel product einsum('oi,ihw->ohw')",

@@ -1,7 +1,7 @@
 """Comparisons that explain themselves: expected vs got (shape, dtype, worst element) and the input."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -87,6 +87,19 @@ def expect_equal(got: Any, expected: Any, what: str, inputs: dict[str, Any] | No
     if got != expected:
         raise CheckFailed(with_inputs(Text(f"{what}: expected {show(expected)}, got {show(got)}",
                                            f"{what}：期望 {show(expected)}，实际 {show(got)}"), inputs), hint)
+
+
+def expect_matches(ctx: Context, strategy: Any, target: str, oracle: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                   call: str, unpack: Callable[[Any], tuple[torch.Tensor, torch.Tensor]] = tuple) -> None:
+    """For every case ``strategy`` draws, unpacked to ``(X, K)``, ``target(X, K)`` must equal ``oracle(X, K)``
+    (hypothesis shrinks a failure to a small counterexample, shown with the message)."""
+    @ctx.given(strategy)
+    def prop(case):
+        X, K = unpack(case)
+        inputs = {"X": X, "K": K}
+        expect_close(ask(ctx, target, inputs, X, K), oracle(X, K), call, inputs)
+
+    prop()
 
 
 def ask(ctx: Context, target: str, inputs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
