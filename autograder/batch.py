@@ -278,6 +278,17 @@ def atomic_write(path: Path, content: str | bytes) -> None:
         raise
 
 
+def save_attachments(report: Report, folder: Path) -> list[tuple[str, str]]:
+    """Write the grader's drawings of every exercise (e.g. ``training.png``) into ``folder``;
+    return (exercise, file name) of each."""
+    saved = []
+    for exercise in report.exercises:
+        for name, content in exercise.attachments.items():
+            atomic_write(folder / name, content)
+            saved.append((exercise.name, name))
+    return saved
+
+
 def error_report(reason: str, settings: Settings, submission: str) -> Report:
     """A valid report in which every check of the selected exercises is an error with ``reason``."""
     message = Text(f"not graded: {reason}", f"未评分：{reason}")
@@ -348,10 +359,8 @@ def grade_student(student: Student, settings: Settings, results: Path) -> dict[s
                     f"{status.removeprefix('error: ')}\n\n{advice}\n")
     else:
         feedback = FORMATS["markdown"](report, settings.lang)
-        for exercise in report.exercises:
-            for name, content in exercise.attachments.items():
-                atomic_write(folder / name, content)
-                feedback += f"\n![{exercise.name}: {name}]({name})\n"
+        for exercise, name in save_attachments(report, folder):
+            feedback += f"\n![{exercise}: {name}]({name})\n"
     data = report.to_dict(settings.lang)
     report_text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     score = 0.0 if status.startswith("error") else float(data["score"])

@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from .batch import atomic_write  # through a temporary file and a rename: never half a report
+    from .batch import atomic_write, save_attachments  # temporary file + rename: never half a report
 
     config = limits.worker_config(args)
     options = Options(seed=args.seed, device=limits.training_device(args.device), training_budget=args.training_budget)
@@ -86,9 +86,7 @@ def run_grade(args: argparse.Namespace) -> int:
     for fmt, path in ([("json", args.json)] if args.json else []) + args.save:
         atomic_write(Path(path), FORMATS[fmt](report, args.lang))
     if args.attachments:
-        for exercise in report.exercises:
-            for name, content in exercise.attachments.items():
-                atomic_write(Path(args.attachments) / name, content)
+        save_attachments(report, Path(args.attachments))
     sys.stdout.write(FORMATS[args.format](report, args.lang))
     if args.fail_under is not None and report.score < args.fail_under:
         return 1

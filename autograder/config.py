@@ -179,12 +179,16 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                        help="do not use bubblewrap even where it works (the report header says what is missing)")
 
 
+#: ``--device`` choices: ``auto`` is cuda when PyTorch sees a usable GPU, else cpu.
+DEVICES = ("auto", "cpu", "cuda")
+
+
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     """``--device`` and ``--training-budget`` of ``grade`` and ``grade-all``."""
     from .checks.training import BUDGETS, DEFAULT_BUDGET
 
     group = parser.add_argument_group("training (train_ch6)")
-    group.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+    group.add_argument("--device", choices=DEVICES, default="auto",
                        help="where the submission's train_ch6 trains: auto = cuda when this machine has a "
                        "usable GPU, else cpu (default: auto)")
     group.add_argument("--training-budget", choices=BUDGETS, default=DEFAULT_BUDGET,
@@ -214,4 +218,3 @@ def worker_config(args: argparse.Namespace) -> WorkerConfig:
     if getattr(args, "no_sandbox", False):
         kwargs["sandbox"] = "off"
     return dataclasses.replace(WorkerConfig(), **kwargs)
-

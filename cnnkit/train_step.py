@@ -59,6 +59,12 @@ class TrainStep:
 
     def __call__(self, X: torch.Tensor, y: torch.Tensor) -> None:
         self.n += y.numel()
+        if self._graph is not None and X.shape == self._graph_shape:
+            graph, static_X, static_y = self._graph
+            static_X.copy_(X)
+            static_y.copy_(y)
+            graph.replay()  # the kernels were chosen at capture: no precision setting needed
+            return
         with self._precision():
             self._train(X, y)
 
@@ -81,12 +87,7 @@ class TrainStep:
                 torch.set_float32_matmul_precision(previous)
 
     def _train(self, X: torch.Tensor, y: torch.Tensor) -> None:
-        if self._graph is not None and X.shape == self._graph_shape:
-            graph, static_X, static_y = self._graph
-            static_X.copy_(X)
-            static_y.copy_(y)
-            graph.replay()
-            return
+        """A step that is not a replay: eager, a warm-up before capture, or the capture itself."""
         if not self.graphs or self._graph is not None:
             self._step(X, y)
             return

@@ -25,9 +25,9 @@ import sys
 from pathlib import Path
 
 from ..checks import EXERCISE_NAMES
+from ..checks.training import DEFAULT_BUDGET
 from . import CODE_ID, DEFAULT_ASSIGNMENT, DEPENDENCY_ID, PUBLIC_ID, TESTS_ID, notebook_name
 from .cells import public_cell, solution_cell, statement_markdown, student_dependencies, tests_cell
-from ..checks.training import DEFAULT_BUDGET
 from .hidden import TRAINING_BUDGETS
 
 #: Seconds a notebook cell may run while nbgrader executes it, per training budget. The autograded

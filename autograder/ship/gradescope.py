@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from ..checks.training import BUDGETS, DEFAULT_BUDGET
+from ..config import DEVICES
 from .release import ReleaseError, fill, kit_root, kit_version, run_command, template
 
 #: What of the kit goes into the zip (packages are copied without caches).
@@ -75,7 +76,7 @@ def add_parser(commands) -> None:
     b.add_argument("--training-budget", choices=BUDGETS, default=DEFAULT_BUDGET,
                    help="the training check's budget (default: %(default)s; Gradescope's default machine is "
                    "a small CPU: keep standard)")
-    b.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
+    b.add_argument("--device", choices=DEVICES, default="cpu",
                    help="where train_ch6 trains on Gradescope (default: cpu)")
     b.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the results (default: en)")
     b.add_argument("--with-data", action="store_true",
