@@ -280,7 +280,7 @@ class TensorBatches:
 
     Iterating yields ``(X, y)``: ``X`` float32 ``(B, C, H, W)`` and ``y`` int64
     ``(B,)``, on ``device``. uint8 images are scaled to [0, 1] batch by batch
-    (``X.float().div_(255)``, like torchvision's ``ToTensor``); floating-point
+    (``X / 255``, the same numbers as torchvision's ``ToTensor``); floating-point
     images are used as they are. With ``resize`` each batch is resized
     bilinearly (like torchvision's ``Resize`` on tensors; an int means a square).
 
@@ -342,17 +342,17 @@ class TensorBatches:
         return self._batches(order)
 
     def _batches(self, order: torch.Tensor | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        # A shuffled pass gathers the whole split once (one kernel, not one per batch); batches are
+        # then views of that copy, so the stored split is never handed out.
+        images, labels = (self.images, self.labels) if order is None else (self.images[order], self.labels[order])
         for start in range(0, self.num_examples, self.batch_size):
-            if order is None:
-                X = self.images[start : start + self.batch_size]
-                y = self.labels[start : start + self.batch_size].clone()
-            else:
-                idx = order[start : start + self.batch_size]
-                X, y = self.images[idx], self.labels[idx]
-            yield self._to_float(X), y
+            X = images[start : start + self.batch_size]
+            y = labels[start : start + self.batch_size]
+            yield self._to_float(X), (y.clone() if order is None else y)
 
     def _to_float(self, X: torch.Tensor) -> torch.Tensor:
-        X = X.float().div_(255) if X.dtype == torch.uint8 else X.to(torch.float32, copy=True)
+        # uint8 / 255 gives float32 in one kernel, the same numbers as X.float().div_(255).
+        X = torch.div(X, 255) if X.dtype == torch.uint8 else X.to(torch.float32, copy=True)
         if self.resize is not None:
             X = F.interpolate(X, size=self.resize, mode="bilinear", align_corners=False, antialias=False)
         return X
