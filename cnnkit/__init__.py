@@ -3,7 +3,9 @@
 * :mod:`cnnkit.utils`: d2l's training helpers (``try_gpu``, ``Timer``, ``Accumulator``, ``accuracy``).
 * :mod:`cnnkit.data`: Fashion-MNIST found on disk, md5-verified, batched from memory
   (``load_data_fashion_mnist`` and friends).
-* :mod:`cnnkit.train_step`: one SGD step with metric sums on the device, a CUDA graph on a GPU.
+* :mod:`cnnkit.train_step`: one SGD step with metric sums on the device, a CUDA graph on a GPU
+  (and the evaluation's forward pass, also graphed).
+* :mod:`cnnkit.lean_kernels`: a one-kernel gradient for tiling average pooling on the GPU.
 * :mod:`cnnkit.monitor`: a progress bar per epoch and the book's training-curve figure.
 """
 
