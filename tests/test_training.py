@@ -17,7 +17,7 @@ from autograder.checks import training
 from autograder.checks.framework import Options
 from autograder.runner import grade
 from solutions.lenet import lenet
-from solutions.training import init_weights, train_ch6
+from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -90,6 +90,18 @@ def test_train_step_reset_and_read():
         step.read()
 
 
+def test_train_step_accuracy_is_evaluate_accuracy_gpus_number_in_eval_mode():
+    data = batches("cpu")
+    net = nn.Sequential(lenet(), nn.Dropout(0.5))  # eval mode matters: dropout must be off
+    step = stepped(net, data, lr=0.5)
+    net.train()
+    accuracy = step.accuracy(data)
+    assert net.training, "the training mode was not restored"
+    assert accuracy == evaluate_accuracy_gpu(net, data)
+    with pytest.raises(ValueError, match="no examples"):
+        step.accuracy([])
+
+
 # -- the training-curve figure ----------------------------------------------------------------------
 def test_plot_history_draws_the_books_three_curves(tmp_path):
     history = {"train_loss": [2.3, 1.1, 0.7], "train_acc": [0.1, 0.6, 0.74], "test_acc": [0.2, 0.65, 0.72]}
@@ -131,10 +143,22 @@ def test_cuda_graph_step_matches_the_eager_step():
     eager_net, graph_net = fresh_net("cuda"), fresh_net("cuda")
     eager = stepped(eager_net, data, lr=0.5, repeats=2, graphs=False)
     graphed = stepped(graph_net, data, lr=0.5, repeats=2, graphs=True)
-    assert graphed._graph is not None, "the full-size batches were never captured"
+    assert graphed._train.graph is not None, "the full-size batches were never captured"
     assert_same_parameters(graph_net, eager_net, atol=1e-4)
     assert graphed.correct.item() == eager.correct.item()
     assert graphed.read()[0] == pytest.approx(eager.read()[0], rel=1e-4)
+
+
+@needs_cuda
+def test_graphed_accuracy_matches_evaluate_accuracy_gpu():
+    data = batches("cuda", count=8)
+    net = fresh_net("cuda")
+    step = stepped(net, data, lr=0.5)
+    accuracies = [step.accuracy(data) for _ in range(3)]  # warm-up calls, then the captured graph
+    assert step._evaluate.graph is not None, "the evaluation was never captured"
+    with step._settings():  # the same kernels, run eagerly
+        expected = evaluate_accuracy_gpu(net, data)
+    assert accuracies == [expected] * 3
 
 
 class Fussy(nn.Module):
@@ -157,7 +181,7 @@ def test_a_network_that_cannot_be_captured_trains_eagerly_with_a_warning():
     stepped(expected, data, lr=0.5, graphs=False)
     with pytest.warns(RuntimeWarning, match="training eagerly"):
         step = stepped(net, data, lr=0.5, graphs=True)
-    assert step._graph is None and step.graphs is False
+    assert step._train.graph is None and step.graphs is False
     assert_same_parameters(net, expected, atol=1e-4)
 
 
