@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks of the kit, in one run on a machine with a CUDA device (issue 6):
 #   1. the kit's GPU tests (CUDA-graph step vs eager, reference train_ch6 on cuda, the grader's
-#      training check with --device cuda) and the public tests against the reference;
+#      training check with --device cuda), a kernel profile of one step (with and without
+#      cnnkit.lean_kernels) and the public tests against the reference;
 #   2. the throughput benchmark on cuda (the book's pipeline against the kit's);
 #   3. the grader on the reference with --device cuda, with and without bubblewrap;
 #   4. the calibration of the book budget on cuda, seeds 0-11 (recorded in training_calibration.json).
@@ -38,7 +39,9 @@ step() {  # step NAME SECONDS COMMAND...: run with a limit, print the wall time 
 
 nvidia-smi -L
 $python -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
-step "GPU tests" 90 $python -m pytest tests/test_training.py -v -p no:cacheprovider
+step "GPU tests" 120 $python -m pytest tests/test_training.py tests/test_lean_kernels.py -v -p no:cacheprovider
+step "step profile, lean kernels" 60 $python benchmarks/step_profile.py
+step "step profile, library kernels" 60 $python benchmarks/step_profile.py --library-kernels
 step "benchmark on cuda" 60 $python benchmarks/train_throughput.py --device cuda --repeat 3 --json "$out/benchmark-cuda.json"
 step "grader, --device cuda, book budget" 40 $python -m autograder grade solutions --only training --device cuda \
     --training-budget book --json "$out/grade-book-cuda.json" --attachments "$out"
