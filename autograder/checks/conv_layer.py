@@ -176,6 +176,10 @@ def gradients(ctx: Context) -> None:
     prop()
 
 
+EPOCHS_HINT = Text(" Use the lr and num_epochs you are given: one update per epoch.",
+                   "请使用传入的 lr 和 num_epochs：每个迭代周期更新一次。")
+
+
 def learn(ctx: Context, seed: int, X, Y, kernel_size, **kwargs) -> torch.Tensor:
     call = f"learn_kernel(X, Y, {kernel_size}{''.join(f', {k}={v:g}' for k, v in kwargs.items())})"
     K = tensor_result(ctx.probe("seeded_call", seed, LEARN, [X, Y, kernel_size], kwargs), call)
@@ -227,8 +231,9 @@ def kernel_problem(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor,
             return X, K, oracle(X, K, torch.zeros(1)), lr
 
 
-@EXERCISE.check(2, "learn_kernel recovers a random (2, 3) kernel with the given lr and num_epochs",
-                "learn_kernel 能用给定的 lr 和 num_epochs 恢复随机的 (2, 3) 卷积核")
+@EXERCISE.check(2, "learn_kernel recovers a random (2, 3) kernel with the given lr and num_epochs "
+                   "(and one epoch ends farther from it)",
+                "learn_kernel 能用给定的 lr 和 num_epochs 恢复随机的 (2, 3) 卷积核（只训练一个迭代周期时离它更远）")
 def learns_random_kernel(ctx: Context) -> None:
     for seed in seeds(ctx, 2):
         X, K, Y, lr = kernel_problem(seed)
@@ -237,5 +242,15 @@ def learns_random_kernel(ctx: Context) -> None:
             expect_close(got, K, f"learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, num_epochs={RANDOM_EPOCHS}) "
                          f"(tolerance {RANDOM_TOLERANCE})", {"X": X, "Y": Y}, rtol=0, atol=RANDOM_TOLERANCE)
         except CheckFailed as failure:
-            raise CheckFailed(failure.text, SUM_HINT + Text(" Use the lr and num_epochs you are given.",
-                                                            "请使用传入的 lr 和 num_epochs。")) from None
+            raise CheckFailed(failure.text, SUM_HINT + EPOCHS_HINT) from None
+        # Gradient descent with this lr (at most 1 / the largest curvature) never moves away from
+        # the kernel, so one epoch from the same start ends strictly farther than RANDOM_EPOCHS.
+        one = learn(ctx, seed, X, Y, RANDOM_KERNEL, lr=lr, num_epochs=1)
+        far, near = (one - K).norm().item(), (got - K).norm().item()
+        if not far > near:
+            raise CheckFailed(Text(f"with torch.manual_seed({seed}), learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, "
+                                   f"num_epochs=1) ends {far:.4g} from the kernel, no farther than num_epochs="
+                                   f"{RANDOM_EPOCHS} ({near:.4g}): num_epochs is not followed",
+                                   f"在 torch.manual_seed({seed}) 下，learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, "
+                                   f"num_epochs=1) 的结果与目标核相距 {far:.4g}，并不比 num_epochs={RANDOM_EPOCHS} 时"
+                                   f"（{near:.4g}）更远：没有按 num_epochs 训练"), EPOCHS_HINT)
