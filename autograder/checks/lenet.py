@@ -144,10 +144,17 @@ def expect_trace(ctx: Context, spec: list, input_shape: tuple, name: str | None 
     call = f"shape_trace(net, {tuple(input_shape)})"
     inputs = {"net": name or describe(spec), "input_shape": tuple(input_shape)}
     try:
-        result = ctx.probe("shape_trace", spec, tuple(input_shape))
+        observed = ctx.probe("shape_trace", spec, tuple(input_shape))
     except CheckFailed as failure:  # the student's code raised: say on which network
         raise CheckFailed(with_inputs(failure.text, inputs), failure.hint) from None
-    got = normalise(result, call)
+    if observed["changed"]:
+        names = ", ".join(observed["changed"][:6]) + (", ..." if len(observed["changed"]) > 6 else "")
+        raise CheckFailed(with_inputs(Text(f"{call} changed the network's parameters ({names})",
+                                           f"{call} 改变了网络的参数（{names}）"), inputs),
+                          Text("A shape trace only reads the network: feed a random input through its layers and "
+                               "record each output's shape; do not re-initialise, train or replace anything.",
+                               "形状追踪只读取网络：把随机输入依次送入各层并记录输出形状；不要重新初始化、训练或替换任何参数。"))
+    got = normalise(observed["trace"], call)
     expected = expected_trace(spec, tuple(input_shape))
     if got == expected:
         return

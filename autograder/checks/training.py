@@ -135,7 +135,8 @@ def evaluate_accuracy(ctx: Context) -> None:
         for device_arg, net_device in settings:
             call = f"evaluate_accuracy_gpu(net, data_iter, device={device_arg!r})"
             where = f" (network on {net_device})" if net_device else ""
-            got = ctx.probe("evaluate_accuracy", W, b, batches, device_arg, net_device)
+            observed = ctx.probe("evaluate_accuracy", W, b, batches, device_arg, net_device)
+            got = observed["value"]
             if type(got) is bool or not number(got):
                 raise CheckFailed(Text(f"{call} must return a Python float, got {type_name(got)}",
                                        f"{call} 应返回 Python float，实际返回 {type_name(got)}"),
@@ -152,6 +153,13 @@ def evaluate_accuracy(ctx: Context) -> None:
                 raise CheckFailed(text, Text("Sum the correct predictions and the example counts over all "
                                              "batches, then divide once (batches may differ in size).",
                                              "对所有小批量累加正确预测数和样本数，最后再相除一次（各批大小可能不同）。"))
+            # A device that is given is where every batch must go (on a CPU-only machine too).
+            x_moved, y_moved = observed["x_moved"], observed["y_moved"]
+            if device_arg is not None and (x_moved < len(batches) or y_moved < len(batches)):
+                raise CheckFailed(Text(f"{call}{where} must move every batch to the device with .to(device): X was "
+                                       f"moved in {x_moved} of {len(batches)} batches, y in {y_moved}",
+                                       f"{call}{where} 应用 .to(device) 把每个小批量移到 device 上：{len(batches)} 个"
+                                       f"小批量中，X 被移动了 {x_moved} 次，y 被移动了 {y_moved} 次"), DEVICE_HINT)
 
 
 # -- train_ch6 -------------------------------------------------------------------------------------

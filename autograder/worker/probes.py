@@ -89,14 +89,23 @@ def lenet_model(sub: Lookup, X) -> dict:
     return out
 
 
-def shape_trace(sub: Lookup, spec: list, input_shape) -> Any:
-    """Call the student's ``shape_trace`` on the network a spec describes."""
+def shape_trace(sub: Lookup, spec: list, input_shape) -> dict:
+    """Call the student's ``shape_trace`` on the network a spec describes; report its result and
+    the names of the parameters it changed (buffers such as BatchNorm's running statistics may
+    change: the book's trace runs the layers in training mode)."""
     torch.manual_seed(0)
-    return sub("lenet.shape_trace")(netspec.build(spec), input_shape)
+    net = netspec.build(spec)
+    before = {name: p.detach().clone() for name, p in net.named_parameters()}
+    trace = sub("lenet.shape_trace")(net, input_shape)
+    after = dict(net.named_parameters())
+    changed = sorted(name for name in before.keys() | after.keys()
+                     if name not in before or name not in after or not torch.equal(before[name], after[name].detach()))
+    return {"trace": trace, "changed": changed}
 
 
-def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None) -> Any:
-    """Call ``evaluate_accuracy_gpu`` on a linear classifier with the given weights.
+def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None) -> dict:
+    """Call ``evaluate_accuracy_gpu`` on a linear classifier with the given weights; report what it
+    returned and how many of the batches' X and y it moved with ``.to(...)``/``.cuda()``.
 
     The classifier sits on ``net_device`` (the CPU by default), the batches on the CPU.
     """
@@ -106,7 +115,11 @@ def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None)
         net[1].bias.copy_(b)
     if net_device is not None:
         net.to(net_device)
-    return sub("training.evaluate_accuracy_gpu")(net, [tuple(batch) for batch in batches], device)
+    moves = MoveRecorder()
+    data_iter = RecordedBatches([tuple(batch) for batch in batches], moves)
+    with moves:
+        value = sub("training.evaluate_accuracy_gpu")(net, data_iter, device)
+    return {"value": value, "x_moved": data_iter.x_moved, "y_moved": data_iter.y_moved}
 
 
 class MoveRecorder:
