@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The GPU checks of the kit, in one run on a machine with a CUDA device (issue 6):
-#   1. the kit's GPU tests (CUDA-graph step vs eager, reference train_ch6 on cuda, the grader's
-#      training check with --device cuda), a kernel profile of one step (with and without
-#      cnnkit.lean_kernels) and the public tests against the reference;
+#   1. the kit's GPU tests (Triton convolutions against cuDNN, CUDA-graph step vs eager, reference
+#      train_ch6 on cuda, the grader's training check with --device cuda) and a kernel profile of
+#      one step;
 #   2. the throughput benchmark on cuda (the book's pipeline against the kit's);
-#   3. the grader on the reference with --device cuda, with and without bubblewrap;
-#   4. the calibration of the book budget on cuda, seeds 0-11 (recorded in training_calibration.json).
+#   3. the calibration of the book budget on cuda, seeds 0-11 (recorded in training_calibration.json);
+#   4. the grader on the reference with --device cuda, with and without bubblewrap;
+#   5. the step profile without cnnkit.lean_kernels, and the public tests against the reference.
+# The most important come first, in case the machine's time runs out.
 #
 # Usage, from the repository root:  bash benchmarks/gpu_checks.sh [OUT_DIR]
 # Optional inputs (prepared on a machine with network access, see docs/training-threshold.md):
@@ -39,15 +41,15 @@ step() {  # step NAME SECONDS COMMAND...: run with a limit, print the wall time 
 
 nvidia-smi -L
 $python -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
-step "GPU tests" 120 $python -m pytest tests/test_training.py tests/test_lean_kernels.py -v -p no:cacheprovider
+step "GPU tests" 200 $python -m pytest tests/test_training.py tests/test_lean_kernels.py -v -p no:cacheprovider
 step "step profile, lean kernels" 60 $python benchmarks/step_profile.py
-step "step profile, library kernels" 60 $python benchmarks/step_profile.py --library-kernels
-step "benchmark on cuda" 60 $python benchmarks/train_throughput.py --device cuda --repeat 3 --json "$out/benchmark-cuda.json"
-step "grader, --device cuda, book budget" 40 $python -m autograder grade solutions --only training --device cuda \
-    --training-budget book --json "$out/grade-book-cuda.json" --attachments "$out"
-step "grader, --device cuda, --no-sandbox" 40 $python -m autograder grade solutions --only training --device cuda \
-    --no-sandbox
-step "calibration, book budget, cuda" 60 $python -m autograder.checks.training --calibrate 0-11 --jobs 6 \
+step "benchmark on cuda" 90 $python benchmarks/train_throughput.py --device cuda --repeat 3 --json "$out/benchmark-cuda.json"
+step "calibration, book budget, cuda" 90 $python -m autograder.checks.training --calibrate 0-11 --jobs 6 \
     --budget book --device cuda --record
 cp autograder/checks/training_calibration.json "$out/"
-step "public tests against the reference" 30 $python -m pytest exercises --target solutions -q -p no:cacheprovider
+step "grader, --device cuda, book budget" 60 $python -m autograder grade solutions --only training --device cuda \
+    --training-budget book --json "$out/grade-book-cuda.json" --attachments "$out"
+step "grader, --device cuda, --no-sandbox" 60 $python -m autograder grade solutions --only training --device cuda \
+    --no-sandbox
+step "step profile, library kernels" 60 $python benchmarks/step_profile.py --library-kernels
+step "public tests against the reference" 40 $python -m pytest exercises --target solutions -q -p no:cacheprovider

@@ -2,14 +2,14 @@
 
 LeNet is so small that on a GPU an eager step is almost all Python and kernel-launch overhead
 (about fifty launches per step). ``TrainStep`` captures the whole step (zero_grad, forward, loss,
-backward, optimizer step, metric sums) once as a CUDA graph and then replays it with one launch
-per batch; its ``accuracy`` does the same for the evaluation's forward pass. On a GPU, average
-pooling gets a one-kernel gradient (``cnnkit.lean_kernels``), matrix products run in TF32 as
-cuDNN's convolutions do, and the metric sums run on a side stream, beside the backward pass
-(together about 8% off a step on an H100). Batches of another shape (the last, smaller one) run
-eagerly; so does everything on the CPU (where 4-D weights are stored channels-last, oneDNN's
-faster layout), or after a failed capture (a network with data-dependent control flow, say),
-which a warning reports. The arithmetic is the same either way.
+backward, optimizer step, metric sums) as a CUDA graph per batch shape and then replays it with
+one launch per batch (an epoch's last, smaller batch too, after its warm-up calls); its
+``accuracy`` does the same for the evaluation's forward pass. On a GPU the convolutions and
+average poolings run ``cnnkit.lean_kernels`` (Triton convolutions, a one-kernel pooling
+gradient), matrix products run in TF32 as cuDNN's convolutions do, and the metric sums run on a
+side stream, beside the backward pass. Everything runs eagerly on the CPU (where 4-D weights are
+stored channels-last, oneDNN's faster layout), or after a failed capture (a network with
+data-dependent control flow, say), which a warning reports. The arithmetic is the same either way.
 """
 from __future__ import annotations
 
@@ -27,39 +27,42 @@ from .lean_kernels import LeanKernels
 WARMUP_STEPS = 3
 
 Batch = Callable[[torch.Tensor, torch.Tensor], None]
+Shapes = tuple[torch.Size, torch.Size]
 
 
 class GraphedBatches:
-    """``fn(X, y)``, whose results stay in device tensors, replayed as a CUDA graph.
+    """``fn(X, y)``, whose results stay in device tensors, replayed as CUDA graphs.
 
-    The first batch shape seen ``WARMUP_STEPS`` times is captured and then replayed (the batch is
-    copied into the graph's own input tensors); other shapes run eagerly inside ``settings()``.
-    If the capture fails, a RuntimeWarning says so and every later call runs eagerly.
+    Each batch shape is captured at its call after ``WARMUP_STEPS`` eager ones and replayed from
+    then on (the batch is copied into the graph's own input tensors), so an epoch's last, smaller
+    batch is replayed too from the fifth epoch on. Eager calls run inside ``settings()``. If a
+    capture fails, a RuntimeWarning says so and every later call runs eagerly.
     """
 
     def __init__(self, fn: Batch, settings: Callable[[], contextlib.AbstractContextManager],
                  enabled: bool, what: str) -> None:
         self.fn, self.settings, self.enabled, self.what = fn, settings, enabled, what
-        self.graph: torch.cuda.CUDAGraph | None = None
-        self._inputs: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._seen: dict[tuple[torch.Size, torch.Size], int] = {}
+        #: Batch shapes (X's, y's) -> the captured graph and its input tensors.
+        self.graphs: dict[Shapes, tuple[torch.cuda.CUDAGraph, tuple[torch.Tensor, torch.Tensor]]] = {}
+        self._seen: dict[Shapes, int] = {}
 
     def __call__(self, X: torch.Tensor, y: torch.Tensor) -> None:
-        if self._inputs is not None and (X.shape, y.shape) == (self._inputs[0].shape, self._inputs[1].shape):
-            self._inputs[0].copy_(X)
-            self._inputs[1].copy_(y)
-            self.graph.replay()  # the kernels were chosen at capture: no settings needed
+        shapes = (X.shape, y.shape)
+        if shapes in self.graphs:
+            graph, (static_X, static_y) = self.graphs[shapes]
+            static_X.copy_(X)
+            static_y.copy_(y)
+            graph.replay()  # the kernels were chosen at capture: no settings needed
             return
         with self.settings():
-            if not self.enabled or self.graph is not None:
+            if not self.enabled:
                 self.fn(X, y)
                 return
-            key = (X.shape, y.shape)
-            self._seen[key] = self._seen.get(key, 0) + 1
-            if self._seen[key] <= WARMUP_STEPS:
+            self._seen[shapes] = self._seen.get(shapes, 0) + 1
+            if self._seen[shapes] <= WARMUP_STEPS:
                 self._warmup(X, y)
             else:
-                self._capture(X, y)
+                self._capture(shapes, X, y)
 
     def _warmup(self, X: torch.Tensor, y: torch.Tensor) -> None:
         # PyTorch's recipe: the calls before a capture run on a side stream.
@@ -70,7 +73,7 @@ class GraphedBatches:
             self.fn(X, y)
         main.wait_stream(side)
 
-    def _capture(self, X: torch.Tensor, y: torch.Tensor) -> None:
+    def _capture(self, shapes: Shapes, X: torch.Tensor, y: torch.Tensor) -> None:
         """Capture ``fn`` for this batch shape, then replay it for this batch."""
         inputs = X.clone(), y.clone()
         graph = torch.cuda.CUDAGraph()
@@ -85,7 +88,7 @@ class GraphedBatches:
             self.fn(X, y)
             return
         # Capture records kernels without running them: replay to process this batch.
-        self.graph, self._inputs = graph, inputs
+        self.graphs[shapes] = graph, inputs
         graph.replay()
 
 
@@ -157,8 +160,8 @@ class TrainStep:
 
     @contextlib.contextmanager
     def _settings(self) -> Iterator[None]:
-        """On CUDA: the lean pooling gradient, and matrix products in TF32 as PyTorch already runs
-        cuDNN's convolutions (restored afterwards). Captured graphs keep the kernels chosen here."""
+        """On CUDA: the lean kernels, and matrix products in TF32 as PyTorch already runs cuDNN's
+        convolutions (restored afterwards). Captured graphs keep the kernels chosen here."""
         if self.device.type != "cuda":
             yield
             return
