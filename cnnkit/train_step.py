@@ -14,6 +14,7 @@ data-dependent control flow, say), which a warning reports. The arithmetic is th
 from __future__ import annotations
 
 import contextlib
+import gc
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 
@@ -28,6 +29,20 @@ WARMUP_STEPS = 3
 
 Batch = Callable[[torch.Tensor, torch.Tensor], None]
 Shapes = tuple[torch.Size, torch.Size]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused. A collection during a capture can destroy a dead
+    TrainStep's CUDA graphs, and that invalidates the capture (PyTorch no longer collects before
+    capturing)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class GraphedBatches:
@@ -78,7 +93,7 @@ class GraphedBatches:
         inputs = X.clone(), y.clone()
         graph = torch.cuda.CUDAGraph()
         try:
-            with torch.cuda.graph(graph):
+            with _collector_paused(), torch.cuda.graph(graph):
                 self.fn(*inputs)
         except Exception as exc:  # noqa: BLE001 - any capture failure means "run eagerly"
             warnings.warn(f"CUDA graph capture failed ({type(exc).__name__}: {exc}); {self.what} eagerly",

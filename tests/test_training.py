@@ -4,6 +4,7 @@ training check with ``--device cuda``. The GPU tests skip where PyTorch sees no 
 from __future__ import annotations
 
 import copy
+import gc
 import io
 import warnings
 from pathlib import Path
@@ -184,6 +185,39 @@ def test_a_network_that_cannot_be_captured_trains_eagerly_with_a_warning():
         step = stepped(net, data, lr=0.5, graphs=True)
     assert not step._train.graphs and step.graphs is False
     assert_same_parameters(net, expected, atol=1e-4)
+
+
+class DropsAStep(nn.Module):
+    """LeNet that, while being captured, lets go of the last reference to a TrainStep whose graphs
+    only its own reference cycle keeps alive, then allocates enough for the collector to run."""
+
+    def __init__(self, doomed: cnnkit.TrainStep) -> None:
+        super().__init__()
+        self.net, self.doomed = fresh_net("cuda"), [doomed]
+
+    def forward(self, X):
+        if torch.cuda.is_current_stream_capturing():
+            self.doomed.clear()
+            [[] for _ in range(1000)]
+        return self.net(X)
+
+
+@needs_cuda
+def test_a_dead_steps_graphs_are_not_collected_during_a_capture():
+    data = batches("cuda", count=5)
+    doomed = stepped(fresh_net("cuda"), data, lr=0.5)
+    assert doomed._train.graphs
+    net = DropsAStep(doomed).cuda()
+    del doomed
+    threshold = gc.get_threshold()
+    gc.set_threshold(1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a failed capture warns
+            step = stepped(net, data, lr=0.5)
+    finally:
+        gc.set_threshold(*threshold)
+    assert step._train.graphs and not net.doomed
 
 
 @needs_cuda
