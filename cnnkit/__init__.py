@@ -5,7 +5,8 @@
   (``load_data_fashion_mnist`` and friends).
 * :mod:`cnnkit.train_step`: one SGD step with metric sums on the device, a CUDA graph on a GPU
   (and the evaluation's forward pass, also graphed).
-* :mod:`cnnkit.lean_kernels`: a one-kernel gradient for tiling average pooling on the GPU.
+* :mod:`cnnkit.lean_kernels`: leaner kernels for small convolutions and poolings on the GPU, used by
+  ``TrainStep``; :mod:`cnnkit.conv_kernels` holds the Triton convolutions.
 * :mod:`cnnkit.monitor`: a progress bar per epoch and the book's training-curve figure.
 """
 
