@@ -130,7 +130,7 @@ def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, paddi
     y = torch.empty(n, o, ho, wo, device=x.device, dtype=torch.float32)
     block, taps, ob = _sizes(ho * wo, kh * kw, o, most=128)
     _conv_kernel[(n, triton.cdiv(ho * wo, block))](
-        x, weight, bias if bias is not None else weight, y, c, h, w, o, ho, wo, *x.stride(),
+        x, weight, bias.contiguous() if bias is not None else weight, y, c, h, w, o, ho, wo, *x.stride(),
         so, sc, sh, sw, PH=ph, PW=pw, KH=kh, KW=kw, FLIP=flipped, HAS_BIAS=bias is not None,
         TAPS=taps, OB=ob, BLOCK=block, num_warps=2, num_stages=1)
     return y

@@ -77,6 +77,11 @@ def _avg_pool2d_rule(input, kernel_size, stride=None, padding=0, ceil_mode=False
     return lambda: tiled_avg_pool2d(input, kernel)
 
 
+def _span(t: torch.Tensor) -> int:
+    """How many elements ``t``'s view spans in its storage (the kernels index in 32 bits)."""
+    return 1 + sum((size - 1) * abs(stride) for size, stride in zip(t.shape, t.stride()))
+
+
 def _conv2d_rule(input, weight, bias=None, stride=1, padding=0, dilation=1,
                  groups=1) -> Callable[[], torch.Tensor] | None:
     """The lean call for this ``F.conv2d`` call, or None where it does not apply: stride 1,
@@ -87,13 +92,15 @@ def _conv2d_rule(input, weight, bias=None, stride=1, padding=0, dilation=1,
             or _pair(stride) != (1, 1) or _pair(dilation) != (1, 1)
             or input.dtype != torch.float32 or weight.dtype != torch.float32
             or (bias is not None and bias.dtype != torch.float32) or input.shape[1] != weight.shape[1]
-            or weight.device != input.device or (bias is not None and bias.device != input.device)
-            or max(input.numel(), weight.numel()) >= 1 << 31):
+            or weight.device != input.device or (bias is not None and bias.device != input.device)):
         return None
     (ph, pw), (o, c, kh, kw) = _pair(padding), weight.shape
+    n, _, h, w = input.shape
+    if (not (0 <= ph < kh <= h + 2 * ph and 0 <= pw < kw <= w + 2 * pw) or max(o, c) > 64
+            or max(_span(input), _span(weight), n * o * (h + 2 * ph) * (w + 2 * pw)) >= 1 << 31):
+        return None
     kernels = _conv_kernels()
-    if (not (0 <= ph < kh <= input.shape[2] + 2 * ph and 0 <= pw < kw <= input.shape[3] + 2 * pw)
-            or max(o, c) > 64 or kernels is None or not kernels.usable):
+    if kernels is None or not kernels.usable:
         return None
     return lambda: kernels.TritonConv2d.apply(input, weight, bias, (ph, pw))
 

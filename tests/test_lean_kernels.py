@@ -129,6 +129,15 @@ def test_lenets_convolutions_match_conv2d(triton_kernels, x_shape, weight_shape,
     assert_matches_conv2d(x, weight, torch.randn(weight_shape[0], generator=generator), padding)
 
 
+def test_strided_views_are_read_through_their_strides(triton_kernels):
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 5, 6, 3, generator=generator).permute(0, 3, 1, 2)[:, :, ::1, 1:]  # (2, 3, 5, 5)
+    weight = torch.randn(4, 3, 3, 2, generator=generator).transpose(2, 3)               # (4, 3, 2, 3)
+    bias = torch.randn(8, generator=generator)[::2]
+    assert not (x.is_contiguous() or weight.is_contiguous() or bias.is_contiguous())
+    assert_matches_conv2d(x, weight, bias, (1, 2))
+
+
 @pytest.mark.parametrize("failing", ["conv", "weight_and_bias_grad"])
 def test_a_failing_kernel_falls_back_to_pytorch_with_a_warning(triton_kernels, monkeypatch, failing):
     def broken(*args, **kwargs):
