@@ -3,7 +3,8 @@
 #   1. the kit's GPU tests (Triton convolutions against cuDNN, CUDA-graph step vs eager, reference
 #      train_ch6 on cuda, the grader's training check with --device cuda) and a kernel profile of
 #      one step;
-#   2. the throughput benchmark on cuda (the book's pipeline against the kit's);
+#   2. the throughput benchmark on cuda (the book's pipeline against the kit's), and where a run's
+#      time goes besides the replayed steps;
 #   3. the calibration of the book budget on cuda, seeds 0-11 (recorded in training_calibration.json);
 #   4. the grader on the reference with --device cuda, with and without bubblewrap;
 #   5. the step profile without cnnkit.lean_kernels, and the public tests against the reference.
@@ -44,6 +45,7 @@ $python -c "import torch; print('torch', torch.__version__, torch.cuda.get_devic
 step "GPU tests" 200 $python -m pytest tests/test_training.py tests/test_lean_kernels.py -v -p no:cacheprovider
 step "step profile, lean kernels" 60 $python benchmarks/step_profile.py
 step "benchmark on cuda" 90 $python benchmarks/train_throughput.py --device cuda --repeat 3 --json "$out/benchmark-cuda.json"
+step "run breakdown on cuda" 60 $python benchmarks/run_breakdown.py --device cuda
 step "calibration, book budget, cuda" 90 $python -m autograder.checks.training --calibrate 0-11 --jobs 6 \
     --budget book --device cuda --record
 cp autograder/checks/training_calibration.json "$out/"

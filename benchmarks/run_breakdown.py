@@ -1,0 +1,113 @@
+"""Where a whole training run's wall-clock time goes besides the replayed steps (issue 6).
+
+    python benchmarks/run_breakdown.py [--device cuda] [--epochs 10] [--lr 0.9] [--batch-size 256]
+
+Trains the reference ``train_ch6`` on Fashion-MNIST twice after a warm-up run: once plainly (the
+benchmark's figure), once with the device synchronised around each CUDA-graph capture, eager
+warm-up call, evaluation and metric read-back, so that each gets its own wall-clock time
+(exclusive of the others nested in it). The rest is the replayed steps, the data and Python.
+``benchmarks/step_profile.py`` gives the time of one replayed step, to compare with the rest.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import io
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from unittest import mock
+
+import torch
+
+import cnnkit
+from cnnkit.train_step import GraphedBatches
+from solutions.lenet import lenet
+from solutions.training import train_ch6
+
+
+class Ledger:
+    """Exclusive wall-clock seconds and calls per category of the wrapped methods."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: Counter[str] = Counter()
+        self._nested: list[float] = []
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def timing(self, owner: type, name: str, category: Callable[[object], str]):
+        """A patch of ``owner.name`` that books each call's time under ``category(instance)``."""
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def timed(instance, *args, **kwargs):
+            self._sync()
+            start = time.perf_counter()
+            self._nested.append(0.0)
+            try:
+                return original(instance, *args, **kwargs)
+            finally:
+                self._sync()
+                elapsed = time.perf_counter() - start
+                label = category(instance)
+                self.seconds[label] += elapsed - self._nested.pop()
+                self.calls[label] += 1
+                if self._nested:
+                    self._nested[-1] += elapsed
+
+        return mock.patch.object(owner, name, timed)
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        with contextlib.ExitStack() as stack:
+            for patch in (
+                self.timing(GraphedBatches, "_capture", lambda g: f"captures ({g.what})"),
+                self.timing(GraphedBatches, "_warmup", lambda g: f"eager warm-up calls ({g.what})"),
+                self.timing(cnnkit.TrainStep, "accuracy", lambda s: "evaluations (besides the above)"),
+                self.timing(cnnkit.TrainStep, "read", lambda s: "metric read-backs"),
+            ):
+                stack.enter_context(patch)
+            yield
+
+
+def train_once(args: argparse.Namespace, device: torch.device) -> float:
+    """Seconds of one reference training, data on the device, output silenced."""
+    torch.manual_seed(args.seed)
+    train_iter, test_iter = cnnkit.load_data_fashion_mnist(args.batch_size, seed=args.seed, device=device)
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        train_ch6(lenet(), train_iter, test_iter, args.epochs, args.lr, device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default=str(cnnkit.try_gpu()))
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--lr", type=float, default=0.9)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    examples = 60000 * args.epochs
+    train_once(args, device)  # warm-up: libraries loaded, kernels compiled
+    plain = train_once(args, device)
+    print(f"{device}: plain run {plain:.3f} s ({examples / plain:,.0f} examples/s)")
+    ledger = Ledger(device)
+    with ledger.recording():
+        recorded = train_once(args, device)
+    print(f"recorded run (device synchronised around each entry) {recorded:.3f} s:")
+    for label, seconds in sorted(ledger.seconds.items(), key=lambda item: -item[1]):
+        print(f"  {label:40s} {ledger.calls[label]:4d} calls  {seconds:7.3f} s")
+    print(f"  {'the rest: replayed steps, data, Python':40s}             {recorded - sum(ledger.seconds.values()):7.3f} s")
+
+
+if __name__ == "__main__":
+    main()
