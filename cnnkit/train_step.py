@@ -136,7 +136,9 @@ class TrainStep:
 
     @property
     def graphs(self) -> bool:
-        """Whether training steps are (still) captured and replayed as CUDA graphs."""
+        """Whether new batch shapes of training steps are still captured as CUDA graphs: False on
+        the CPU, with ``graphs=False``, and after a failed capture (shapes captured before that
+        keep replaying)."""
         return self._train.enabled
 
     def reset(self) -> None:
