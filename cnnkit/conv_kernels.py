@@ -38,14 +38,15 @@ WGRAD_PROGRAMS = 2048
 
 
 @triton.jit
-def _taps(offs, WO, PH: tl.constexpr, PW: tl.constexpr, KH: tl.constexpr, KW: tl.constexpr,
+def _taps(offs, inside, WO, PH: tl.constexpr, PW: tl.constexpr, KH: tl.constexpr, KW: tl.constexpr,
           TAPS: tl.constexpr, H, W, sxh, sxw):
-    """For output positions ``offs`` (flat, row-major) and each kernel tap: the input's offset
-    within a channel and whether that input exists (``[TAPS, len(offs)]``)."""
+    """For output positions ``offs`` (flat, row-major; ``inside`` marks the real ones) and each
+    kernel tap: the input's offset within a channel and whether that input exists
+    (``[TAPS, len(offs)]``)."""
     taps = tl.arange(0, TAPS)
     iy = (offs // WO)[None, :] + (taps // KW - PH)[:, None]
     ix = (offs % WO)[None, :] + (taps % KW - PW)[:, None]
-    exists = (taps < KH * KW)[:, None] & (iy >= 0) & (iy < H) & (ix >= 0) & (ix < W)
+    exists = (taps < KH * KW)[:, None] & inside[None, :] & (iy >= 0) & (iy < H) & (ix >= 0) & (ix < W)
     return iy * sxh + ix * sxw, exists
 
 
@@ -60,8 +61,7 @@ def _conv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, C, H, W, O, HO, WO,
     n = tl.program_id(0)
     offs = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
     inside = offs < HO * WO
-    x_off, exists = _taps(offs, WO, PH, PW, KH, KW, TAPS, H, W, sxh, sxw)
-    exists = exists & inside[None, :]
+    x_off, exists = _taps(offs, inside, WO, PH, PW, KH, KW, TAPS, H, W, sxh, sxw)
     taps = tl.arange(0, TAPS)
     o = tl.arange(0, OB)
     if FLIP:
@@ -97,8 +97,7 @@ def _wgrad_kernel(x_ptr, g_ptr, part_ptr, N, C, H, W, O, HO, WO, sxn, sxc, sxh, 
     for start in range(0, HO * WO, BLOCK):
         offs = start + tl.arange(0, BLOCK)
         inside = offs < HO * WO
-        x_off, exists = _taps(offs, WO, PH, PW, KH, KW, TAPS, H, W, sxh, sxw)
-        exists = exists & inside[None, :]
+        x_off, exists = _taps(offs, inside, WO, PH, PW, KH, KW, TAPS, H, W, sxh, sxw)
         ones = ((taps == KH * KW)[:, None] & inside[None, :]).to(tl.float32)
         g_off = o[:, None] * HO * WO + offs[None, :]
         g_exists = (o < O)[:, None] & inside[None, :]
@@ -192,5 +191,5 @@ class TritonConv2d(torch.autograd.Function):
             _give_up(exc)
             dx = torch.nn.grad.conv2d_input(x.shape, weight, grad, padding=ctx.padding) if need_x else None
             dw = torch.nn.grad.conv2d_weight(x, weight.shape, grad, padding=ctx.padding) if need_w else None
-            db = grad.sum((0, 2, 3))
+            db = grad.sum((0, 2, 3)) if need_b else None
         return dx, dw if need_w else None, db if need_b else None, None
