@@ -40,8 +40,8 @@ def main() -> None:
     with off if args.library_kernels else contextlib.nullcontext():
         for _ in range(cnnkit.train_step.WARMUP_STEPS + 1):
             step(X, y)
-    assert (X.shape, y.shape) in step._train.graphs, "the step was not captured"
-    graph, _ = step._train.graphs[X.shape, y.shape]
+    assert (X.shape, y.shape) in step._train.captured, "the step was not captured"
+    graph, _ = step._train.captured[X.shape, y.shape]
     for _ in range(20):
         graph.replay()
     torch.cuda.synchronize()

@@ -58,13 +58,13 @@ class GraphedBatches:
                  enabled: bool, what: str) -> None:
         self.fn, self.settings, self.enabled, self.what = fn, settings, enabled, what
         #: Batch shapes (X's, y's) -> the captured graph and its input tensors.
-        self.graphs: dict[Shapes, tuple[torch.cuda.CUDAGraph, tuple[torch.Tensor, torch.Tensor]]] = {}
+        self.captured: dict[Shapes, tuple[torch.cuda.CUDAGraph, tuple[torch.Tensor, torch.Tensor]]] = {}
         self._seen: dict[Shapes, int] = {}
 
     def __call__(self, X: torch.Tensor, y: torch.Tensor) -> None:
         shapes = (X.shape, y.shape)
-        if shapes in self.graphs:
-            graph, (static_X, static_y) = self.graphs[shapes]
+        if shapes in self.captured:
+            graph, (static_X, static_y) = self.captured[shapes]
             static_X.copy_(X)
             static_y.copy_(y)
             graph.replay()  # the kernels were chosen at capture: no settings needed
@@ -103,7 +103,7 @@ class GraphedBatches:
             self.fn(X, y)
             return
         # Capture records kernels without running them: replay to process this batch.
-        self.graphs[shapes] = graph, inputs
+        self.captured[shapes] = graph, inputs
         graph.replay()
 
 

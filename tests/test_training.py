@@ -145,7 +145,7 @@ def test_cuda_graph_step_matches_the_eager_step():
     repeats = cnnkit.train_step.WARMUP_STEPS + 2  # the smaller last batch is captured and replayed too
     eager = stepped(eager_net, data, lr=0.5, repeats=repeats, graphs=False)
     graphed = stepped(graph_net, data, lr=0.5, repeats=repeats, graphs=True)
-    assert set(graphed._train.graphs) == {(X.shape, y.shape) for X, y in data}, "a batch shape was never captured"
+    assert set(graphed._train.captured) == {(X.shape, y.shape) for X, y in data}, "a batch shape was never captured"
     assert_same_parameters(graph_net, eager_net, atol=1e-4)
     assert graphed.correct.item() == eager.correct.item()
     assert graphed.read()[0] == pytest.approx(eager.read()[0], rel=1e-4)
@@ -157,7 +157,7 @@ def test_graphed_accuracy_matches_evaluate_accuracy_gpu():
     net = fresh_net("cuda")
     step = stepped(net, data, lr=0.5)
     accuracies = [step.accuracy(data) for _ in range(3)]  # warm-up calls, then the captured graph
-    assert step._evaluate.graphs, "the evaluation was never captured"
+    assert step._evaluate.captured, "the evaluation was never captured"
     with step._settings():  # the same kernels, run eagerly
         expected = evaluate_accuracy_gpu(net, data)
     assert accuracies == [expected] * 3
@@ -183,7 +183,7 @@ def test_a_network_that_cannot_be_captured_trains_eagerly_with_a_warning():
     stepped(expected, data, lr=0.5, graphs=False)
     with pytest.warns(RuntimeWarning, match="training eagerly"):
         step = stepped(net, data, lr=0.5, graphs=True)
-    assert not step._train.graphs and step.graphs is False
+    assert not step._train.captured and step.graphs is False
     assert_same_parameters(net, expected, atol=1e-4)
 
 
@@ -206,7 +206,7 @@ class DropsAStep(nn.Module):
 def test_a_dead_steps_graphs_are_not_collected_during_a_capture():
     data = batches("cuda", count=5)
     doomed = stepped(fresh_net("cuda"), data, lr=0.5)
-    assert doomed._train.graphs
+    assert doomed._train.captured
     net = DropsAStep(doomed).cuda()
     del doomed
     threshold = gc.get_threshold()
@@ -217,7 +217,7 @@ def test_a_dead_steps_graphs_are_not_collected_during_a_capture():
             step = stepped(net, data, lr=0.5)
     finally:
         gc.set_threshold(*threshold)
-    assert step._train.graphs and not net.doomed
+    assert step._train.captured and not net.doomed
 
 
 @needs_cuda
