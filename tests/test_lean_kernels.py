@@ -10,8 +10,8 @@ import os
 
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
 import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
 from torch import nn
 
 from cnnkit import lean_kernels
@@ -26,13 +26,15 @@ if DEVICE == "cpu":
 CONV_TOLERANCE = 4e-3 if DEVICE == "cuda" else 1e-5
 
 
-def pooled_and_grad(layer: nn.Module, x: torch.Tensor, lean: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """The layer's output and the input gradient of a fixed random projection of it."""
-    x = x.detach().requires_grad_()
-    with LeanKernels(("cpu",)) if lean else contextlib.nullcontext():
-        out = layer(x)
-    out.backward(torch.randn(out.shape, generator=torch.Generator().manual_seed(1)))
-    return out, x.grad
+def output_and_grads(fn, inputs: list[torch.Tensor], lean: bool,
+                     device: str = DEVICE) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """``fn(*inputs)`` on ``device`` (in ``LeanKernels`` or not), and the inputs' gradients of a
+    fixed random projection of it."""
+    inputs = [t.detach().to(device).requires_grad_() for t in inputs]
+    with LeanKernels((device,)) if lean else contextlib.nullcontext():
+        out = fn(*inputs)
+    projection = torch.randn(out.shape, generator=torch.Generator().manual_seed(1)).to(device)
+    return out, list(torch.autograd.grad(out, inputs, projection))
 
 
 @settings(max_examples=30, deadline=None)
@@ -41,9 +43,9 @@ def pooled_and_grad(layer: nn.Module, x: torch.Tensor, lean: bool) -> tuple[torc
 def test_tiling_average_pooling_matches_avg_pool2d(n, c, kh, kw, rows, cols, stride_given):
     layer = nn.AvgPool2d((kh, kw), (kh, kw) if stride_given else None)
     x = torch.randn(n, c, rows * kh, cols * kw, generator=torch.Generator().manual_seed(0))
-    out, grad = pooled_and_grad(layer, x, lean=True)
+    out, (grad,) = output_and_grads(layer, [x], lean=True, device="cpu")
     assert type(out.grad_fn).__name__ == "_TiledAvgPoolBackward", "PyTorch's operator ran"
-    expected, expected_grad = pooled_and_grad(layer, x, lean=False)
+    expected, (expected_grad,) = output_and_grads(layer, [x], lean=False, device="cpu")
     assert torch.equal(out, expected) and torch.equal(grad, expected_grad)
 
 
@@ -76,12 +78,9 @@ def test_other_devices_and_operators_are_left_alone():
 # -- convolutions ---------------------------------------------------------------------------------
 def convolved_and_grads(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, lean: bool,
                         **kwargs) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """``F.conv2d``'s output and the gradients of a fixed random projection of it."""
-    inputs = [t.detach().to(DEVICE).requires_grad_() for t in (x, weight, bias) if t is not None]
-    with LeanKernels((DEVICE,)) if lean else contextlib.nullcontext():
-        out = F.conv2d(*inputs[:2], inputs[2] if bias is not None else None, **kwargs)
-    projection = torch.randn(out.shape, generator=torch.Generator().manual_seed(1)).to(DEVICE)
-    return out, list(torch.autograd.grad(out, inputs, projection))
+    """``F.conv2d``'s output and the gradients of its inputs (bias included, if any)."""
+    inputs = [t for t in (x, weight, bias) if t is not None]
+    return output_and_grads(lambda *tensors: F.conv2d(*tensors, **kwargs), inputs, lean)
 
 
 def assert_matches_conv2d(x, weight, bias, padding) -> None:
