@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import io
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -23,8 +22,7 @@ import torch
 
 import cnnkit
 from cnnkit.train_step import GraphedBatches
-from solutions.lenet import lenet
-from solutions.training import train_ch6
+from train_throughput import add_budget_arguments, train_kit  # this script's folder is on sys.path
 
 
 class Ledger:
@@ -75,34 +73,18 @@ class Ledger:
             yield
 
 
-def train_once(args: argparse.Namespace, device: torch.device) -> float:
-    """Seconds of one reference training, data on the device, output silenced."""
-    torch.manual_seed(args.seed)
-    train_iter, test_iter = cnnkit.load_data_fashion_mnist(args.batch_size, seed=args.seed, device=device)
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        train_ch6(lenet(), train_iter, test_iter, args.epochs, args.lr, device)
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default=str(cnnkit.try_gpu()))
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--lr", type=float, default=0.9)
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--seed", type=int, default=0)
+    add_budget_arguments(parser)
     args = parser.parse_args()
     device = torch.device(args.device)
     examples = 60000 * args.epochs
-    train_once(args, device)  # warm-up: libraries loaded, kernels compiled
-    plain = train_once(args, device)
+    train_kit(args, device)  # warm-up: libraries loaded, kernels compiled
+    _, plain = train_kit(args, device)
     print(f"{device}: plain run {plain:.3f} s ({examples / plain:,.0f} examples/s)")
     ledger = Ledger(device)
     with ledger.recording():
-        recorded = train_once(args, device)
+        _, recorded = train_kit(args, device)
     print(f"recorded run (device synchronised around each entry) {recorded:.3f} s:")
     for label, seconds in sorted(ledger.seconds.items(), key=lambda item: -item[1]):
         print(f"  {label:40s} {ledger.calls[label]:4d} calls  {seconds:7.3f} s")

@@ -94,13 +94,27 @@ def warm_up(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_budget_arguments(parser: argparse.ArgumentParser) -> None:
+    """The training budget (the book's by default), device and seed."""
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lr", type=float, default=0.9)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--device", default=str(cnnkit.try_gpu()))
     parser.add_argument("--seed", type=int, default=0)
+
+
+def train_kit(args: argparse.Namespace, device: torch.device) -> tuple[dict, float]:
+    """The kit's pipeline (data on the device, the reference ``train_ch6``), output silenced: its
+    history and wall-clock seconds."""
+    torch.manual_seed(args.seed)
+    train_iter, test_iter = cnnkit.load_data_fashion_mnist(args.batch_size, seed=args.seed, device=device)
+    with contextlib.redirect_stdout(io.StringIO()):
+        return timed(train_ch6, lenet(), train_iter, test_iter, args.epochs, args.lr, device)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_budget_arguments(parser)
     parser.add_argument("--repeat", type=int, default=1, help="time the kit's pipeline this many times")
     parser.add_argument("--skip-book", action="store_true", help="time only the kit's pipeline")
     parser.add_argument("--json", metavar="OUT", help="also write the figures to OUT")
@@ -116,10 +130,7 @@ def main() -> None:
     warm_up(device)
 
     for run in range(args.repeat):
-        torch.manual_seed(args.seed)
-        train_iter, test_iter = cnnkit.load_data_fashion_mnist(args.batch_size, seed=args.seed, device=device)
-        with contextlib.redirect_stdout(io.StringIO()):
-            history, seconds = timed(train_ch6, lenet(), train_iter, test_iter, args.epochs, args.lr, device)
+        history, seconds = train_kit(args, device)
         figures["kit"].append({"examples_per_sec": examples / seconds, "seconds": seconds,
                                "test_acc": history["test_acc"][-1],
                                "own_timer_examples_per_sec": history["examples_per_sec"]})
