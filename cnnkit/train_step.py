@@ -23,9 +23,12 @@ from torch import nn
 
 from .lean_kernels import LeanKernels
 
-#: Eager calls of a batch shape before it is captured: lazy initialisation (cuBLAS handles, the
-#: autograd engine's streams) must happen outside the capture.
+#: Eager calls of the first batch shape before it is captured: lazy initialisation (cuBLAS handles,
+#: the autograd engine's streams, gradient buffers) must happen outside the capture.
 WARMUP_STEPS = 3
+#: Eager calls of each later shape: that initialisation is done; one call picks (and compiles) the
+#: kernels for the new shape outside the capture.
+LATER_WARMUP_STEPS = 1
 
 Batch = Callable[[torch.Tensor, torch.Tensor], None]
 Shapes = tuple[torch.Size, torch.Size]
@@ -48,10 +51,11 @@ def _collector_paused() -> Iterator[None]:
 class GraphedBatches:
     """``fn(X, y)``, whose results stay in device tensors, replayed as CUDA graphs.
 
-    Each batch shape is captured at its call after ``WARMUP_STEPS`` eager ones and replayed from
-    then on (the batch is copied into the graph's own input tensors), so an epoch's last, smaller
-    batch is replayed too from the fifth epoch on. Eager calls run inside ``settings()``. If a
-    capture fails, a RuntimeWarning says so and every later call runs eagerly.
+    The first batch shape is captured at its call after ``WARMUP_STEPS`` eager ones, each later
+    shape after ``LATER_WARMUP_STEPS``; a captured shape is replayed from then on (the batch is
+    copied into the graph's own input tensors), so an epoch's last, smaller batch is captured in the
+    second epoch. Eager calls run inside ``settings()``. If a capture fails, a
+    RuntimeWarning says so and every later call runs eagerly.
     """
 
     def __init__(self, fn: Batch, settings: Callable[[], contextlib.AbstractContextManager],
@@ -60,6 +64,7 @@ class GraphedBatches:
         #: Batch shapes (X's, y's) -> the captured graph and its input tensors.
         self.captured: dict[Shapes, tuple[torch.cuda.CUDAGraph, tuple[torch.Tensor, torch.Tensor]]] = {}
         self._seen: dict[Shapes, int] = {}
+        self._stream: torch.cuda.Stream | None = None  # the captures' own, made at the first
 
     def __call__(self, X: torch.Tensor, y: torch.Tensor) -> None:
         shapes = (X.shape, y.shape)
@@ -74,7 +79,7 @@ class GraphedBatches:
                 self.fn(X, y)
                 return
             self._seen[shapes] = self._seen.get(shapes, 0) + 1
-            if self._seen[shapes] <= WARMUP_STEPS:
+            if self._seen[shapes] <= (LATER_WARMUP_STEPS if self.captured else WARMUP_STEPS):
                 self._warmup(X, y)
             else:
                 self._capture(shapes, X, y)
@@ -89,12 +94,24 @@ class GraphedBatches:
         main.wait_stream(side)
 
     def _capture(self, shapes: Shapes, X: torch.Tensor, y: torch.Tensor) -> None:
-        """Capture ``fn`` for this batch shape, then replay it for this batch."""
+        """Capture ``fn`` for this batch shape, then replay it for this batch.
+
+        ``torch.cuda.graph`` would also wait for the device and empty the allocator's cache before
+        each capture (milliseconds, and fresh allocations after it): this capture stream waits for
+        the work before it instead, and the graph keeps its own memory pool either way."""
         inputs = X.clone(), y.clone()
         graph = torch.cuda.CUDAGraph()
+        main = torch.cuda.current_stream(X.device)
+        if self._stream is None:
+            self._stream = torch.cuda.Stream(X.device)
+        self._stream.wait_stream(main)
         try:
-            with _collector_paused(), torch.cuda.graph(graph):
-                self.fn(*inputs)
+            with _collector_paused(), torch.cuda.stream(self._stream):
+                graph.capture_begin()
+                try:
+                    self.fn(*inputs)
+                finally:
+                    graph.capture_end()
         except Exception as exc:  # noqa: BLE001 - any capture failure means "run eagerly"
             warnings.warn(f"CUDA graph capture failed ({type(exc).__name__}: {exc}); {self.what} eagerly",
                           RuntimeWarning, stacklevel=4)
@@ -103,6 +120,7 @@ class GraphedBatches:
             self.fn(X, y)
             return
         # Capture records kernels without running them: replay to process this batch.
+        main.wait_stream(self._stream)
         self.captured[shapes] = graph, inputs
         graph.replay()
 
