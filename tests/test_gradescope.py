@@ -14,6 +14,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from autograder.checks.training import BUDGETS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Gradescope's results.json, as its autograder documentation specifies it (the fields we write).
@@ -104,6 +106,12 @@ def test_run_autograder_grades_the_reference_to_full_marks(autograder_zip, tmp_p
     assert results["score"] == 100, [t for t in results["tests"] if t["status"] != "passed"]
     assert sum(t["max_score"] for t in results["tests"]) == 100
     assert all(t["status"] == "passed" for t in results["tests"])
+    # Gradescope shows no training.png: the history check shows the curve as numbers instead
+    history = next(t["output"] for t in results["tests"] if t["name"].startswith("training: train_ch6 returns"))
+    curves = history.splitlines()[1:]
+    assert [line.split()[:2] for line in curves] == [["train", "loss"], ["train", "acc"], ["test", "acc"]], history
+    epochs = BUDGETS["small"].epochs
+    assert all(len(line.split()) == 2 + epochs for line in curves), history
 
 
 def test_run_autograder_grades_a_broken_submission(autograder_zip, tmp_path):
