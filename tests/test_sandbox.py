@@ -13,8 +13,8 @@ every worker's argv names it). Each case must leave:
   file, the report file is compared after every daemon would have fired, the repository canary must
   be untouched and no ``.py`` file of the repository may contain the case's marker (real repository
   files are only opened for appending by the attack, never written: other people edit this tree);
-* no process: none whose argv holds the case's marker or its TMPDIR, 6 s after the grader exited
-  (the escape daemons touch a file after 5 s);
+* no process: none whose argv holds the case's marker or its TMPDIR, 6.5 s after the grader exited
+  (an escaped daemon touches a file as soon as its worker is gone, or writes once its grader is);
 * no connection on the listener.
 
 Cases run twice where the sandbox makes a difference: with bubblewrap (skipped where it cannot
