@@ -53,9 +53,9 @@ class GraphedBatches:
 
     The first batch shape is captured at its call after ``WARMUP_STEPS`` eager ones, each later
     shape after ``LATER_WARMUP_STEPS``; a captured shape is replayed from then on (the batch is
-    copied into the graph's own input tensors), so an epoch's last, smaller batch is captured in the
-    second epoch. Eager calls run inside ``settings()``. If a capture fails, a
-    RuntimeWarning says so and every later call runs eagerly.
+    copied into the graph's own input tensors), so an epoch's last, smaller batch is captured in
+    the second epoch. Eager calls run inside ``settings()``. If a capture fails, a RuntimeWarning
+    says so and every later call runs eagerly.
     """
 
     def __init__(self, fn: Batch, settings: Callable[[], contextlib.AbstractContextManager],
@@ -64,7 +64,7 @@ class GraphedBatches:
         #: Batch shapes (X's, y's) -> the captured graph and its input tensors.
         self.captured: dict[Shapes, tuple[torch.cuda.CUDAGraph, tuple[torch.Tensor, torch.Tensor]]] = {}
         self._seen: dict[Shapes, int] = {}
-        self._stream: torch.cuda.Stream | None = None  # the captures' own, made at the first
+        self._stream: torch.cuda.Stream | None = None  # where captures run (made at the first)
 
     def __call__(self, X: torch.Tensor, y: torch.Tensor) -> None:
         shapes = (X.shape, y.shape)
