@@ -141,6 +141,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "training/batches_not_moved": {"uses_device"},
     "training/model_not_moved": {"uses_device"},
     "training/history_not_per_epoch": {"history_format"},
+    "training/test_acc_before_training": {"history_format"},
     "training/evaluate_ignores_device": {"evaluate_accuracy"},
     # theory
     "theory/compose_flipped": {"compose_example", "compose_property"},

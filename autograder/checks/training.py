@@ -6,9 +6,10 @@ gives a different number from the true overall accuracy.
 
 ``train_ch6`` runs ONCE per grading run (``train`` probe, shared by the three training checks):
 the worker trains a fresh LeNet on real Fashion-MNIST training images only (its ``test_iter`` is a
-held-out slice of the training split). The parent then loads the trained weights into its own
-LeNet and measures the accuracy ITSELF on the official 10,000-image test set, which the worker
-never sees. The numbers the submission reports are only checked for their format.
+held-out slice of the training split, drawn here). The parent then loads the trained weights into
+its own LeNet and measures the accuracy ITSELF on the official 10,000-image test set, which the
+worker never sees. Of the numbers the submission reports, the last test accuracy is compared with
+the parent's own measurement on the same held-out images; the rest are checked for their format.
 
 Budget and threshold: see the constants below and ``docs/training-threshold.md``; re-measure with
 ``python -m autograder.checks.training --calibrate 0-39 --jobs 2 [--budget book] [--device cuda]``.
@@ -68,6 +69,19 @@ BUDGETS = {
 DEFAULT_BUDGET = "standard"
 #: Seed of the split, the shuffling and the initialisation when the run has no ``--seed``.
 DEFAULT_SEED = 0
+#: Images in Fashion-MNIST's training split, from which ``split`` draws the worker's images.
+TRAINING_SPLIT = 60_000
+#: How far the last reported ``test_acc`` may be from the parent's measurement on the same
+#: held-out images: 20 of 2,000 images whose two best logits nearly tie (a GPU worker computes in
+#: TF32, the parent in float32). A number from an earlier epoch is usually off by more.
+REPORTED_ACCURACY_TOLERANCE = 0.01
+
+
+def split(seed: int, b: Budget) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the images to train on, the held-out images of ``test_iter``) as indices into the training
+    split: a seeded draw, so a run is repeatable and the parent knows which images were held out."""
+    order = torch.randperm(TRAINING_SPLIT, generator=torch.Generator().manual_seed(seed))
+    return order[:b.train_images], order[b.train_images:b.train_images + b.held_out_images]
 
 
 def budget(ctx: Context) -> Budget:
@@ -176,16 +190,31 @@ def data_root(ctx: Context) -> str:
     return ctx.options.data_root
 
 
+def as_batch(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 28, 28) images as the float (N, 1, 28, 28) batch that ``TensorBatches`` yields."""
+    return images.unsqueeze(1).float().div_(255)
+
+
 @functools.lru_cache(maxsize=2)
 def official_test_set(root: str) -> tuple[torch.Tensor, torch.Tensor]:
     from cnnkit import read_fashion_mnist
 
     images, labels = read_fashion_mnist(train=False, root=root, download=False)
-    return images.unsqueeze(1).float().div_(255), labels
+    return as_batch(images), labels
 
 
-def test_accuracy(state: Any, root: str) -> float:
-    """Accuracy, measured here, of the book's LeNet with these weights on the official test set."""
+@functools.lru_cache(maxsize=2)
+def held_out_set(root: str, seed: int, b: Budget) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training images the worker's ``test_iter`` held out, as the parent reads them."""
+    from cnnkit import read_fashion_mnist
+
+    images, labels = read_fashion_mnist(train=True, root=root, download=False)
+    _, valid_idx = split(seed, b)
+    return as_batch(images[valid_idx]), labels[valid_idx]
+
+
+def accuracy_of(state: Any, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy, measured here, of the book's LeNet with these weights on these images."""
     if not isinstance(state, dict) or not all(type(v) is torch.Tensor for v in state.values()):
         raise CheckFailed(Text("the trained network's weights could not be read", "无法读取训练后网络的权重"))
     net = netspec.build(netspec.LENET)
@@ -197,7 +226,6 @@ def test_accuracy(state: Any, root: str) -> float:
                                f"train_ch6 改变了传入网络的结构：{detail}"),
                           Text("Train the net you are given; do not replace its layers.",
                                "请训练传入的 net，不要替换它的层。")) from None
-    images, labels = official_test_set(root)
     net.eval()
     correct = 0
     with torch.no_grad():
@@ -214,10 +242,10 @@ def trained(ctx: Context) -> dict:
     """
     root = data_root(ctx)
     if "trained" not in ctx.memo:
-        seed = ctx.options.seed if ctx.options.seed is not None else DEFAULT_SEED
         try:
             b = budget(ctx)
-            seen = ctx.probe("train", root, b.train_images, b.held_out_images, b.batch_size, b.epochs, b.lr,
+            seed = training_seed(ctx)
+            seen = ctx.probe("train", root, *split(seed, b), b.batch_size, b.epochs, b.lr,
                              ctx.options.device, seed, timeout=b.timeout)
             if isinstance(seen, dict) and seen.get("cuda_unavailable") is True:
                 raise StopCheck(Text("the grading worker cannot use CUDA although this machine can: grade with "
@@ -236,14 +264,20 @@ def trained(ctx: Context) -> dict:
     return value
 
 
+def training_seed(ctx: Context) -> int:
+    return ctx.options.seed if ctx.options.seed is not None else DEFAULT_SEED
+
+
 def call_text(ctx: Context) -> str:
     b = budget(ctx)
     return (f"train_ch6(lenet, train_iter, test_iter, num_epochs={b.epochs}, lr={b.lr:g}, "
             f"device={ctx.options.device!r}) (batch size {b.batch_size}, {b.train_images:,} training images)")
 
 
-@EXERCISE.check(2, "train_ch6 returns the history: train_loss, train_acc, test_acc per epoch, examples_per_sec",
-                "train_ch6 返回训练记录：每个迭代周期的 train_loss、train_acc、test_acc，以及 examples_per_sec")
+@EXERCISE.check(2, "train_ch6 returns the history: train_loss, train_acc, test_acc per epoch (the last test_acc as "
+                   "the grader measures it on test_iter), examples_per_sec",
+                "train_ch6 返回训练记录：每个迭代周期的 train_loss、train_acc、test_acc（最后一项须与评分程序在 "
+                "test_iter 上测得的精度一致），以及 examples_per_sec")
 def history_format(ctx: Context) -> Text:
     history = trained(ctx).get("history")
     call, epochs = call_text(ctx), budget(ctx).epochs
@@ -273,7 +307,30 @@ def history_format(ctx: Context) -> Text:
         raise CheckFailed(Text(f"{call}: history['examples_per_sec'] must be a positive number, got {shown}",
                                f"{call}：history['examples_per_sec'] 应为正数，实际为 {shown}"))
     ctx.attach("training.png", training_curve(history))
+    expect_measured_test_accuracy(ctx, history["test_acc"][-1])
     return curve_in_numbers(history)
+
+
+def expect_measured_test_accuracy(ctx: Context, reported: float) -> None:
+    """Fail unless the last reported test accuracy is what the grader measures for the trained weights
+    on ``test_iter``'s held-out images. Weights that cannot be evaluated are ``reaches_accuracy``'s
+    failure, not this check's."""
+    images, labels = held_out_set(data_root(ctx), training_seed(ctx), budget(ctx))
+    try:
+        measured = accuracy_of(trained(ctx).get("state"), images, labels)
+    except CheckFailed:
+        return
+    if abs(reported - measured) > REPORTED_ACCURACY_TOLERANCE:
+        call = call_text(ctx)
+        raise CheckFailed(Text(f"{call}: history['test_acc'] ends with {reported:.4f}, but the trained network "
+                               f"classifies {measured:.4f} of test_iter's {len(labels):,} images correctly (measured "
+                               f"by the grader)",
+                               f"{call}：history['test_acc'] 的最后一项为 {reported:.4f}，但训练后的网络在 test_iter 的 "
+                               f"{len(labels):,} 张图像上的精度为 {measured:.4f}（由评分程序测量）"),
+                          Text("After each epoch's training, evaluate the net on test_iter "
+                               "(evaluate_accuracy_gpu(net, test_iter)) and append that number to history['test_acc'].",
+                               "每个迭代周期训练结束后，在 test_iter 上评估网络（evaluate_accuracy_gpu(net, test_iter)），"
+                               "并把结果追加到 history['test_acc']。"))
 
 
 def curve_in_numbers(history: dict) -> Text:
@@ -326,7 +383,7 @@ def uses_device(ctx: Context) -> None:
                 "训练后的 LeNet 在官方测试集上达到训练预算规定的精度阈值（由评分程序测量）")
 def reaches_accuracy(ctx: Context) -> Text:
     seen = trained(ctx)
-    accuracy = test_accuracy(seen.get("state"), data_root(ctx))
+    accuracy = accuracy_of(seen.get("state"), *official_test_set(data_root(ctx)))
     b, call = budget(ctx), call_text(ctx)
     if b.threshold is None:  # the smoke-test budget: measured and reported, not required
         return Text(f"test accuracy {accuracy:.4f} (the {ctx.options.training_budget!r} training budget "
@@ -413,7 +470,7 @@ def calibrate(seeds: list[int], jobs: int = 1, budget_name: str = DEFAULT_BUDGET
                 assert worker.request({"op": "load", "modules": ["training"]}).get("ok")
                 start = time.perf_counter()
                 reply = worker.request({"op": "probe", "probe": "train", "args": [
-                    root, b.train_images, b.held_out_images, b.batch_size, b.epochs, b.lr, device, seed]},
+                    root, *split(seed, b), b.batch_size, b.epochs, b.lr, device, seed]},
                     b.timeout * 4)
                 seconds = time.perf_counter() - start
                 cpu = worker_cpu_seconds(worker.process.pid)
@@ -422,7 +479,8 @@ def calibrate(seeds: list[int], jobs: int = 1, budget_name: str = DEFAULT_BUDGET
         seen = reply.get("value")
         if not reply.get("ok") or not isinstance(seen, dict) or "state" not in seen:
             raise RuntimeError(f"seed {seed}: the reference did not train: {reply}")
-        return {"seed": seed, "accuracy": test_accuracy(seen["state"], root), "seconds": seconds, "cpu": cpu,
+        return {"seed": seed, "accuracy": accuracy_of(seen["state"], *official_test_set(root)), "seconds": seconds,
+                "cpu": cpu,
                 "held_out": seen["history"]["test_acc"],
                 "examples_per_sec": seen["history"]["examples_per_sec"]}
 

@@ -180,20 +180,19 @@ class RecordedBatches:
             self.moves.tensors.clear()
 
 
-def train(sub: Lookup, data_root: str, num_train: int, num_valid: int, batch_size: int,
+def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch.Tensor, batch_size: int,
           num_epochs: int, lr: float, device: str, seed: int) -> dict:
     """Run the student's ``train_ch6`` on a fresh LeNet and real Fashion-MNIST training images.
 
-    The worker gets only training images: ``test_iter`` is a held-out slice of them, so the
-    parent's accuracy on the official test set measures what the worker never saw labelled.
+    The worker gets only training images (the parent picks them: ``train_idx`` to train on,
+    ``valid_idx`` for ``test_iter``), so the parent's accuracy on the official test set measures
+    what the worker never saw labelled.
     """
     from cnnkit import TensorBatches, read_fashion_mnist
 
     if torch.device(device).type == "cuda" and not torch.cuda.is_available():
         return {"cuda_unavailable": True}  # a set-up problem of the grading machine, not the student's
     images, labels = read_fashion_mnist(train=True, root=data_root, download=False)
-    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
-    train_idx, valid_idx = order[:num_train], order[num_train:num_train + num_valid]
     moves = MoveRecorder()
     train_iter = RecordedBatches(TensorBatches(images[train_idx], labels[train_idx], batch_size,
                                                shuffle=True, seed=seed), moves)
