@@ -1,7 +1,8 @@
 """Command line: a thin layer over ``runner.grade`` and the report renderers.
 
-Exit status: 0 when grading completed (whatever the score), 1 when ``--fail-under`` is not met,
-2 when grading could not run (bad arguments, unreadable submission).
+Exit status: 0 when grading completed (whatever the score), 1 when ``--fail-under`` (a percentage
+of the points graded) is not met, 2 when grading could not run (bad arguments, unreadable
+submission).
 """
 from __future__ import annotations
 
@@ -29,6 +30,17 @@ def parse_only(value: str) -> list[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown exercise {', '.join(unknown)}; choose from {', '.join(EXERCISE_NAMES)}")
     return names
+
+
+def parse_percent(value: str) -> float:
+    """``--fail-under``: a percentage from 0 to 100."""
+    try:
+        percent = float(value)
+    except ValueError:
+        percent = float("nan")
+    if not 0 <= percent <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {value!r}")
+    return percent
 
 
 def parse_save(value: str) -> tuple[str, str]:
@@ -61,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--format", choices=sorted(FORMATS), default="text", help="what to print (default: text)")
     g.add_argument("--lang", choices=("en", "zh"), default="en", help="language of messages (default: en)")
     g.add_argument("--seed", type=int, help="seed for the hidden tests (default: fixed, derandomized)")
-    g.add_argument("--fail-under", type=float, metavar="SCORE", help="exit with status 1 when the score is lower")
+    g.add_argument("--fail-under", type=parse_percent, metavar="PERCENT",
+                   help="exit with status 1 when the score is below PERCENT of the points graded (all "
+                   "exercises: 100 points, so points and percent agree; with --only, of those exercises' points)")
     limits.add_options(g)  # --config, --memory, --timeout, --no-sandbox: autograder/config.py
     limits.add_training_options(g)  # --device, --training-budget
     from . import batch  # `grade-all`: its options and logic live in autograder/batch.py
@@ -88,7 +102,7 @@ def run_grade(args: argparse.Namespace) -> int:
     if args.attachments:
         save_attachments(report, Path(args.attachments))
     sys.stdout.write(FORMATS[args.format](report, args.lang))
-    if args.fail_under is not None and report.score < args.fail_under:
+    if args.fail_under is not None and 100 * report.score < args.fail_under * report.max_score:
         return 1
     return 0
 

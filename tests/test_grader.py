@@ -110,6 +110,9 @@ def test_cli_contract(tmp_path):
     assert data["score"] == data["max_score"] == 14
     assert "总分" in done.stdout
     assert run_cli("grade", "exercises", "--only", "corr2d", "--fail-under", "1").returncode == 1
+    # a percentage of the points graded: full marks on one exercise meet 60 (14 of 14 points)
+    assert run_cli("grade", "solutions", "--only", "corr2d", "--fail-under", "60").returncode == 0
+    assert run_cli("grade", "solutions", "--only", "corr2d", "--fail-under", "160").returncode == 2
     missing = run_cli("grade", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert run_cli("grade", "solutions", "--only", "nosuch").returncode == 2
