@@ -128,6 +128,7 @@ def test_repository_root_is_accepted(tmp_path):
 
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")  # the forged payload's, expected
 def test_protocol_never_unpickles_objects(tmp_path):
     marker = tmp_path / "pwned"
 
