@@ -14,11 +14,19 @@ T = TypeVar("T")
 
 
 def progress(iterable: Iterable[T], desc: str, total: int | None = None, enabled: bool | None = None) -> Iterator[T]:
-    """Wrap ``iterable`` in a tqdm bar, shown only when stderr is a terminal (or ``enabled``)."""
+    """Wrap ``iterable`` in a tqdm bar, shown only when stderr is a terminal (or ``enabled``).
+
+    ``iterable`` is iterated once. (tqdm.auto's class calls ``iter()`` on an iterable when the bar
+    is made and again when it is looped over: a second pass per epoch, with its own shuffle, or a
+    DataLoader's workers started twice. So the bar gets an iterator.)
+    """
     from tqdm.auto import tqdm
 
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
     show = sys.stderr.isatty() if enabled is None else enabled
-    return tqdm(iterable, desc=desc, total=total, disable=not show, leave=False, unit="batch", dynamic_ncols=True)
+    return tqdm(iter(iterable), desc=desc, total=total, disable=not show, leave=False, unit="batch",
+                dynamic_ncols=True)
 
 
 def plot_history(history: dict, path: str | Path | BinaryIO | None = None):

@@ -103,7 +103,16 @@ def test_train_step_accuracy_is_evaluate_accuracy_gpus_number_in_eval_mode():
         step.accuracy([])
 
 
-# -- the training-curve figure ----------------------------------------------------------------------
+# -- the progress bar and the training-curve figure ---------------------------------------------------
+@pytest.mark.parametrize("enabled", [False, True])
+def test_progress_passes_over_its_iterable_once(enabled):
+    batches = cnnkit.TensorBatches(torch.zeros(10, 2, 2, dtype=torch.uint8), torch.arange(10), 4, shuffle=True)
+    bar = cnnkit.progress(batches, "epoch 1/1", enabled=enabled)
+    assert bar.total == 3
+    assert torch.equal(torch.cat([y for _, y in bar]).sort().values, torch.arange(10))
+    assert batches.epoch == 1, "a second pass was started: its shuffle is lost to the next epoch"
+
+
 def test_plot_history_draws_the_books_three_curves(tmp_path):
     history = {"train_loss": [2.3, 1.1, 0.7], "train_acc": [0.1, 0.6, 0.74], "test_acc": [0.2, 0.65, 0.72]}
     figure = cnnkit.plot_history(history, tmp_path / "curve.png")
