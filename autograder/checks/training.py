@@ -265,6 +265,7 @@ def trained(ctx: Context) -> dict:
 
 
 def training_seed(ctx: Context) -> int:
+    """The seed of this run's split, shuffling and initialisation."""
     return ctx.options.seed if ctx.options.seed is not None else DEFAULT_SEED
 
 
@@ -479,9 +480,8 @@ def calibrate(seeds: list[int], jobs: int = 1, budget_name: str = DEFAULT_BUDGET
         seen = reply.get("value")
         if not reply.get("ok") or not isinstance(seen, dict) or "state" not in seen:
             raise RuntimeError(f"seed {seed}: the reference did not train: {reply}")
-        return {"seed": seed, "accuracy": accuracy_of(seen["state"], *official_test_set(root)), "seconds": seconds,
-                "cpu": cpu,
-                "held_out": seen["history"]["test_acc"],
+        return {"seed": seed, "accuracy": accuracy_of(seen["state"], *official_test_set(root)),
+                "seconds": seconds, "cpu": cpu, "held_out": seen["history"]["test_acc"],
                 "examples_per_sec": seen["history"]["examples_per_sec"]}
 
     with ThreadPoolExecutor(jobs) as pool:
