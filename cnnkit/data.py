@@ -333,13 +333,14 @@ class TensorBatches:
         return math.ceil(self.num_examples / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        # The order is drawn here, not lazily, so each iter() call is one epoch.
+        # A pass (and its order) starts when its first batch is asked for: an iterator made and
+        # dropped unused starts no epoch (tqdm.auto makes one when a bar wraps this iterable).
         order = None
         if self.shuffle:
             generator = torch.Generator().manual_seed(self.seed + self.epoch)
             order = torch.randperm(self.num_examples, generator=generator).to(self.device)
         self.epoch += 1
-        return self._batches(order)
+        yield from self._batches(order)
 
     def _batches(self, order: torch.Tensor | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         # A shuffled pass gathers the whole split once (one kernel, not one per batch); batches are

@@ -222,6 +222,17 @@ def test_batches_shuffle_is_seeded_and_changes_every_epoch():
         assert torch.equal((X[:, 0, 0, 0] * 255).round().long(), y)  # images stay with their labels
 
 
+def test_batches_start_an_epoch_only_when_a_batch_is_asked_for():
+    from tqdm.auto import tqdm  # makes an iterator when built and another when looped over
+
+    batches = TensorBatches(*_toy(12), 5, shuffle=True, seed=3)
+    iter(batches)
+    assert batches.epoch == 0
+    first = torch.cat([y for _, y in tqdm(batches, disable=True)]).tolist()
+    assert batches.epoch == 1
+    assert first == _epoch_labels(TensorBatches(*_toy(12), 5, shuffle=True, seed=3))  # the seed's first order
+
+
 def test_batches_resize_and_square_int():
     images, labels = _toy(5, size=28)
     X, y = next(iter(TensorBatches(images, labels, 4, resize=32)))
