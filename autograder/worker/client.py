@@ -243,14 +243,22 @@ class WorkerProcess:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        """Kill the worker's whole process group, and whatever escaped it, and release its pipes."""
+        """Kill the worker's whole process group, everything it started and whatever escaped it,
+        and release its pipes. The group is stopped first and the escaped processes die before the
+        worker does, so none of them sees it gone (and acts then, before being reaped)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGSTOP)
+        except (ProcessLookupError, PermissionError):
+            pass
+        sandbox.reap_escapees()  # escaped and already adopted by this grader
+        sandbox.kill_descendants(self.process.pid)  # escaped into other sessions, still below the worker
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
         sandbox.forget(self.process.pid)
-        sandbox.reap_escapees()
+        sandbox.reap_escapees()  # adopted meanwhile: the killed ones, now zombies, and any straggler
         self._output.join(timeout=2)
         for fd in (self._request_write, self._reply_read):
             try:

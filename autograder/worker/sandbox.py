@@ -485,13 +485,14 @@ def forget(pid: int) -> None:
     _live.discard(pid)
 
 
-def _my_children() -> list[int] | None:
-    """This process's children from /proc/self/task/*/children (None where the kernel lacks it)."""
+def _children(pid: int | str = "self") -> list[int] | None:
+    """A process's children from /proc/PID/task/*/children (None where the kernel lacks the file
+    or the process is gone)."""
     children: list[int] = []
     try:
-        for task in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{task}/children") as handle:
-                children += [int(pid) for pid in handle.read().split()]
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                children += [int(child) for child in handle.read().split()]
     except (OSError, ValueError):
         return None
     return children
@@ -529,6 +530,38 @@ def is_worker_process(pid: int) -> bool:
     return hard("Max realtime timeout") <= RTTIME_MARK and hard("Max core file size") == 0
 
 
+def kill_descendants(root: int) -> int:
+    """SIGKILL every descendant of ``root``, whatever its session or process group, and leave
+    ``root`` alone. Each is stopped as soon as it is found, so none can start another while the
+    tree is walked. Linux only; returns how many were killed."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    stopped: set[int] = set()
+    with LOCK:
+        while True:
+            found, stack = set(), [root]
+            while stack:
+                children = _children(stack.pop()) or []
+                found.update(children)
+                stack.extend(children)
+            new = found - stopped
+            if not new:
+                break
+            for pid in new:
+                _signal(pid, signal.SIGSTOP)
+            stopped |= new
+        for pid in stopped:
+            _signal(pid, signal.SIGKILL)
+    return len(stopped)
+
+
+def _signal(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except OSError:
+        pass  # gone already
+
+
 def reap_escapees(rounds: int = 100) -> int:
     """Kill and reap every worker process re-parented to this grader (a descendant that escaped
     its worker's process group); repeat until none is left. Returns how many were killed."""
@@ -538,7 +571,7 @@ def reap_escapees(rounds: int = 100) -> int:
     me = os.getpid()
     with LOCK:
         for _ in range(rounds):
-            children_now = _my_children()
+            children_now = _children()
             if children_now is not None and not any(
                     pid not in _live and is_worker_process(pid) for pid in children_now):
                 break  # the cheap look: no adopted worker process (the usual case)
@@ -556,10 +589,7 @@ def reap_escapees(rounds: int = 100) -> int:
                 victims.append(pid)
                 stack.extend(children.get(pid, ()))
             for pid in victims:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+                _signal(pid, signal.SIGKILL)
             for pid in roots:
                 try:
                     os.waitpid(pid, 0)
