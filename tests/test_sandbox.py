@@ -374,6 +374,31 @@ def look(paths):
 '''
 
 
+def test_escaped_daemons_die_before_their_worker(monkeypatch):
+    """``setsid_escape``'s daemons act as soon as their worker is gone. Ending the worker kills them
+    first, so they never act, however long the grader takes before its last reap (here 1 s more
+    than usual). Without bubblewrap: with it, the PID namespace takes them with the worker anyway."""
+    marker = f"cnnkit-reap-{secrets.token_hex(4)}"
+    attack = (ATTACKS / "setsid_escape.py").read_text().replace("__MARKER__", marker)
+    files = dict(reference_submission().files, **{"corr2d.py": attack.encode()})
+    forget = sandbox.forget
+    monkeypatch.setattr(sandbox, "forget", lambda pid: (time.sleep(1), forget(pid)))
+    touched = Path("/tmp") / f"{marker}-touched"
+    with tempfile.TemporaryDirectory(prefix="cnnkit-sandbox-test-") as scratch:
+        worker = WorkerProcess(prepare_space(Path(scratch) / "w", files), WorkerConfig(sandbox="off"))
+        try:
+            assert worker.request({"op": "load", "modules": ["corr2d"]}).get("ok"), worker.output()
+            time.sleep(0.5)  # the daemons run and watch the worker
+        finally:
+            worker.kill()
+    time.sleep(0.5)
+    try:
+        assert not touched.exists(), "an escaped daemon acted after its worker was gone"
+    finally:
+        touched.unlink(missing_ok=True)
+    assert processes_mentioning(marker) == [], "escaped daemons outlived their worker"
+
+
 def look_inside(config: WorkerConfig, paths: list[str]) -> dict:
     files = dict(reference_submission().files, **{"probe.py": PROBE})
     with tempfile.TemporaryDirectory(prefix="cnnkit-sandbox-test-") as scratch:
