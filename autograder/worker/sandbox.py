@@ -43,7 +43,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import WorkerConfig, WorkerSpace
@@ -539,12 +539,7 @@ def kill_descendants(root: int) -> int:
     stopped: set[int] = set()
     with LOCK:
         while True:
-            found, stack = set(), [root]
-            while stack:
-                children = _children(stack.pop()) or []
-                found.update(children)
-                stack.extend(children)
-            new = found - stopped
+            new = set(_tree([root], lambda pid: _children(pid) or ())[1:]) - stopped
             if not new:
                 break
             for pid in new:
@@ -553,6 +548,16 @@ def kill_descendants(root: int) -> int:
         for pid in stopped:
             _signal(pid, signal.SIGKILL)
     return len(stopped)
+
+
+def _tree(roots: list[int], children_of: Callable[[int], Iterable[int]]) -> list[int]:
+    """``roots`` and all their descendants (a single root comes first)."""
+    found, stack = [], list(roots)
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children_of(pid))
+    return found
 
 
 def _signal(pid: int, number: int) -> None:
@@ -583,11 +588,7 @@ def reap_escapees(rounds: int = 100) -> int:
             children: dict[int, list[int]] = {}
             for pid, parent in table.items():
                 children.setdefault(parent, []).append(pid)
-            victims, stack = [], list(roots)
-            while stack:
-                pid = stack.pop()
-                victims.append(pid)
-                stack.extend(children.get(pid, ()))
+            victims = _tree(roots, lambda pid: children.get(pid, ()))
             for pid in victims:
                 _signal(pid, signal.SIGKILL)
             for pid in roots:
