@@ -142,6 +142,8 @@ CAUGHT_BY: dict[str, set[str]] = {
     "training/model_not_moved": {"uses_device"},
     "training/history_not_per_epoch": {"history_format"},
     "training/test_acc_before_training": {"history_format"},
+    "training/test_acc_on_train_iter": {"history_format"},
+    "training/lr_ignored": {"follows_lr"},
     "training/evaluate_ignores_device": {"evaluate_accuracy"},
     # theory
     "theory/compose_flipped": {"compose_example", "compose_property"},

@@ -16,6 +16,7 @@ from torch import nn
 import cnnkit
 from autograder.checks import training
 from autograder.checks.framework import Options
+from autograder.worker import probes
 from autograder.runner import grade
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
@@ -137,6 +138,45 @@ def test_plot_history_draws_the_books_three_curves(tmp_path):
     buffer = io.BytesIO()
     cnnkit.plot_history(history, buffer)
     assert buffer.getvalue()[:4] == b"\x89PNG"
+
+
+# -- the learning-rate check (training.follows_lr) ----------------------------------------------------
+def lr_response(train) -> tuple[float, float] | None:
+    """The worker's learning-rate probe over ``train`` (a train_ch6), judged as the grader judges it."""
+    X, y = training.lr_probe_batch(0)
+    seen = probes.learning_rate(lambda name: train, X, y, list(training.PROBE_LRS), "cpu", 0)
+    return training.lr_response(seen["states"])
+
+
+def with_lr(new_lr):
+    """The reference train_ch6, training with ``new_lr(lr)`` instead of ``lr``."""
+    return lambda net, train_iter, test_iter, num_epochs, lr, device: train_ch6(
+        net, train_iter, test_iter, num_epochs, new_lr(lr), device)
+
+
+def adam_train_ch6(net, train_iter, test_iter, num_epochs, lr, device) -> dict:
+    """A correct alternative: Adam's first step is lr times a number that does not depend on lr."""
+    net.apply(init_weights)
+    optimizer = torch.optim.Adam(net.to(device).parameters(), lr=lr)
+    for _ in range(num_epochs):
+        for X, y in train_iter:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(net(X.to(device)), y.to(device)).backward()
+            optimizer.step()
+    return {}
+
+
+@pytest.mark.parametrize("train", [train_ch6, adam_train_ch6], ids=["reference", "adam"])
+def test_lr_check_accepts_steps_in_proportion_to_lr(train):
+    factor, deviation = lr_response(train)
+    assert factor == pytest.approx(training.LR_STEP_RATIO, rel=1e-3)
+    assert deviation < training.LR_SCALING_TOLERANCE / 10
+
+
+def test_lr_check_catches_a_fixed_or_squared_lr():
+    assert lr_response(with_lr(lambda lr: 0.9)) is None  # every run took the same step
+    factor, deviation = lr_response(with_lr(lambda lr: lr * lr))
+    assert factor == pytest.approx(4, rel=1e-2) and deviation > training.LR_SCALING_TOLERANCE
 
 
 # -- calibrated thresholds --------------------------------------------------------------------------

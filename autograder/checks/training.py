@@ -213,8 +213,9 @@ def held_out_set(root: str, seed: int, b: Budget) -> tuple[torch.Tensor, torch.T
     return as_batch(images[valid_idx]), labels[valid_idx]
 
 
-def accuracy_of(state: Any, images: torch.Tensor, labels: torch.Tensor) -> float:
-    """Accuracy, measured here, of the book's LeNet with these weights on these images."""
+def lenet_with(state: Any) -> torch.nn.Module:
+    """The book's LeNet, built here, with the weights a worker sent back (CheckFailed when they do
+    not fit it)."""
     if not isinstance(state, dict) or not all(type(v) is torch.Tensor for v in state.values()):
         raise CheckFailed(Text("the trained network's weights could not be read", "无法读取训练后网络的权重"))
     net = netspec.build(netspec.LENET)
@@ -226,6 +227,12 @@ def accuracy_of(state: Any, images: torch.Tensor, labels: torch.Tensor) -> float
                                f"train_ch6 改变了传入网络的结构：{detail}"),
                           Text("Train the net you are given; do not replace its layers.",
                                "请训练传入的 net，不要替换它的层。")) from None
+    return net
+
+
+def accuracy_of(state: Any, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy, measured here, of the book's LeNet with these weights on these images."""
+    net = lenet_with(state)
     net.eval()
     correct = 0
     with torch.no_grad():
@@ -245,16 +252,11 @@ def trained(ctx: Context) -> dict:
         try:
             b = budget(ctx)
             seed = training_seed(ctx)
-            seen = ctx.probe("train", root, *split(seed, b), b.batch_size, b.epochs, b.lr,
-                             ctx.options.device, seed, timeout=b.timeout)
-            if isinstance(seen, dict) and seen.get("cuda_unavailable") is True:
-                raise StopCheck(Text("the grading worker cannot use CUDA although this machine can: grade with "
-                                     "--device cpu, or give the sandbox the GPU (docs/sandbox.md)",
-                                     "评分工作进程无法使用 CUDA（本机可以）：请使用 --device cpu 评分，"
-                                     "或让沙箱可以访问 GPU（见 docs/sandbox.md）"), "error")
-            if not isinstance(seen, dict) or not isinstance(seen.get("state"), dict):
-                raise CheckFailed(Text(f"train_ch6 could not be observed (got {type_name(seen)})",
-                                       f"无法检查 train_ch6（得到 {type_name(seen)}）"))
+            seen = observe(ctx, "train", root, *split(seed, b), b.batch_size, b.epochs, b.lr,
+                           ctx.options.device, seed, timeout=b.timeout)
+            if not isinstance(seen.get("state"), dict):
+                raise CheckFailed(Text("train_ch6 could not be observed (no trained weights came back)",
+                                       "无法检查 train_ch6（没有得到训练后的权重）"))
             ctx.memo["trained"] = ("ok", seen)
         except (CheckFailed, StopCheck) as exc:
             ctx.memo["trained"] = ("raised", exc)
@@ -262,6 +264,20 @@ def trained(ctx: Context) -> dict:
     if kind == "raised":
         raise value
     return value
+
+
+def observe(ctx: Context, probe: str, *args: Any, timeout: float | None = None) -> dict:
+    """Run one of the worker's training probes; its observation (a dict) or the reason there is none."""
+    seen = ctx.probe(probe, *args, timeout=timeout)
+    if isinstance(seen, dict) and seen.get("cuda_unavailable") is True:
+        raise StopCheck(Text("the grading worker cannot use CUDA although this machine can: grade with "
+                             "--device cpu, or give the sandbox the GPU (docs/sandbox.md)",
+                             "评分工作进程无法使用 CUDA（本机可以）：请使用 --device cpu 评分，"
+                             "或让沙箱可以访问 GPU（见 docs/sandbox.md）"), "error")
+    if not isinstance(seen, dict):
+        raise CheckFailed(Text(f"train_ch6 could not be observed (got {type_name(seen)})",
+                               f"无法检查 train_ch6（得到 {type_name(seen)}）"))
+    return seen
 
 
 def training_seed(ctx: Context) -> int:
@@ -275,10 +291,10 @@ def call_text(ctx: Context) -> str:
             f"device={ctx.options.device!r}) (batch size {b.batch_size}, {b.train_images:,} training images)")
 
 
-@EXERCISE.check(2, "train_ch6 returns the history: train_loss, train_acc, test_acc per epoch (the last test_acc as "
-                   "the grader measures it on test_iter), examples_per_sec",
-                "train_ch6 返回训练记录：每个迭代周期的 train_loss、train_acc、test_acc（最后一项须与评分程序在 "
-                "test_iter 上测得的精度一致），以及 examples_per_sec")
+@EXERCISE.check(2, "train_ch6 returns the history: train_loss, train_acc, test_acc per epoch (test_acc measured on "
+                   "all of test_iter after each epoch, the last as the grader measures it), examples_per_sec",
+                "train_ch6 返回训练记录：每个迭代周期的 train_loss、train_acc、test_acc（每个迭代周期结束后在整个 "
+                "test_iter 上测得，最后一项须与评分程序测得的精度一致），以及 examples_per_sec")
 def history_format(ctx: Context) -> Text:
     history = trained(ctx).get("history")
     call, epochs = call_text(ctx), budget(ctx).epochs
@@ -308,8 +324,28 @@ def history_format(ctx: Context) -> Text:
         raise CheckFailed(Text(f"{call}: history['examples_per_sec'] must be a positive number, got {shown}",
                                f"{call}：history['examples_per_sec'] 应为正数，实际为 {shown}"))
     ctx.attach("training.png", training_curve(history))
+    expect_test_iter_evaluated(ctx, trained(ctx).get("test_batches"))
     expect_measured_test_accuracy(ctx, history["test_acc"][-1])
     return curve_in_numbers(history)
+
+
+def expect_test_iter_evaluated(ctx: Context, taken: Any) -> None:
+    """Fail unless ``train_ch6`` took every batch of ``test_iter`` once per epoch (at least): the
+    test accuracies must be measured there, not on ``train_iter``, whose accuracy is close."""
+    b = budget(ctx)
+    per_epoch = math.ceil(b.held_out_images / b.batch_size)
+    if type(taken) is not int or taken < b.epochs * per_epoch:
+        shown = taken if type(taken) is int else type_name(taken)
+        raise CheckFailed(Text(f"{call_text(ctx)}: train_ch6 took {shown} batches from test_iter in {b.epochs} "
+                               f"epoch{'s' if b.epochs != 1 else ''}; measuring history['test_acc'] on all of test_iter after every epoch takes "
+                               f"{b.epochs * per_epoch} ({per_epoch} per epoch)",
+                               f"{call_text(ctx)}：train_ch6 在 {b.epochs} 个迭代周期中只从 test_iter 取了 {shown} "
+                               f"个小批量；每个迭代周期结束后在整个 test_iter 上测量 history['test_acc'] 需要取 "
+                               f"{b.epochs * per_epoch} 个（每个迭代周期 {per_epoch} 个）"),
+                          Text("After each epoch, append evaluate_accuracy_gpu(net, test_iter) to history['test_acc'] "
+                               "(test_iter, not train_iter).",
+                               "每个迭代周期结束后，把 evaluate_accuracy_gpu(net, test_iter) 追加到 history['test_acc']"
+                               "（是 test_iter，不是 train_iter）。"))
 
 
 def expect_measured_test_accuracy(ctx: Context, reported: float) -> None:
@@ -379,7 +415,7 @@ def uses_device(ctx: Context) -> None:
                                f"train_ch6 结束后参数位于 {devices}，期望 {device}"), DEVICE_HINT)
 
 
-@EXERCISE.check(7, "the trained LeNet reaches the training budget's accuracy threshold on the official test set "
+@EXERCISE.check(5, "the trained LeNet reaches the training budget's accuracy threshold on the official test set "
                    "(measured by the grader)",
                 "训练后的 LeNet 在官方测试集上达到训练预算规定的精度阈值（由评分程序测量）")
 def reaches_accuracy(ctx: Context) -> Text:
@@ -402,6 +438,71 @@ def reaches_accuracy(ctx: Context) -> Text:
                                "optimizer.zero_grad()、loss.backward()、optimizer.step()。"))
     return Text(f"test accuracy {accuracy:.4f} (required: {b.threshold:.2f}; the reference reaches {b.reference})",
                 f"测试精度 {accuracy:.4f}（要求：{b.threshold:.2f}；参考实现为 {b.reference}）")
+
+
+#: The ``learning_rate`` probe's learning rates. Each run of ``train_ch6`` takes one step on the
+#: same batch from the same start, and SGD (like any optimizer whose first step is lr times
+#: something) moves the weights by -lr * gradient: the move from lr 0.2 to 0.4 is twice the move
+#: from 0.1 to 0.2. A fixed lr moves them not at all; lr squared, four times as far.
+PROBE_LRS = (0.1, 0.2, 0.4)
+#: How many times as far the second raise of lr moves the weights as the first.
+LR_STEP_RATIO = (PROBE_LRS[2] - PROBE_LRS[1]) / (PROBE_LRS[1] - PROBE_LRS[0])
+#: How far the second move may be from twice the first, relative to its length (a GPU worker
+#: computes in TF32 and may sum gradients in another order).
+LR_SCALING_TOLERANCE = 0.05
+
+
+def lr_probe_batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``learning_rate`` probe's one batch: 64 seeded random images and labels (no data set
+    needed: any batch has a gradient)."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand(64, 1, 28, 28, generator=generator), torch.randint(0, 10, (64,), generator=generator)
+
+
+def lr_response(states: list) -> tuple[float, float] | None:
+    """How the ``learning_rate`` probe's weights moved: (how many times as far raising lr from
+    ``PROBE_LRS[1]`` to ``[2]`` moved them as raising it from ``[0]`` to ``[1]``, how far that second
+    move is from the multiple a step of lr * gradient gives, relative to its length), or None when
+    every run left the same weights. CheckFailed when the weights do not fit the book's LeNet."""
+    low, middle, high = (torch.cat([p.double().flatten() for p in lenet_with(state).state_dict().values()])
+                         for state in states)
+    first, second = middle - low, high - middle
+    if max(first.norm(), second.norm()) <= 1e-7 * low.norm():
+        return None
+    factor = float(second @ first / (first @ first)) if first.norm() > 0 else math.inf
+    deviation = float((second - LR_STEP_RATIO * first).norm() / max(second.norm(), LR_STEP_RATIO * first.norm()))
+    return factor, deviation
+
+
+@EXERCISE.check(2, "train_ch6 trains with the lr it is given: one step on the same batch from the same start "
+                   "moves the weights in proportion to lr",
+                "train_ch6 使用传入的 lr 训练：从同一初始权重出发在同一小批量上走一步，权重的变化与 lr 成正比")
+def follows_lr(ctx: Context) -> Text:
+    seed = training_seed(ctx)
+    states = observe(ctx, "learning_rate", *lr_probe_batch(seed), list(PROBE_LRS), ctx.options.device,
+                     seed).get("states")
+    if not isinstance(states, list) or len(states) != len(PROBE_LRS):
+        raise CheckFailed(Text("train_ch6 could not be observed (no trained weights came back)",
+                               "无法检查 train_ch6（没有得到训练后的权重）"))
+    runs = (f"train_ch6(net, [(X, y)], [(X, y)], num_epochs=1, lr=...) with lr = "
+            f"{', '.join(f'{lr:g}' for lr in PROBE_LRS)}, each from the same initial weights")
+    hint = Text("Give the optimizer the lr argument: torch.optim.SGD(net.parameters(), lr=lr).",
+                "把参数 lr 传给优化器：torch.optim.SGD(net.parameters(), lr=lr)。")
+    response = lr_response(states)
+    if response is None:
+        raise CheckFailed(Text(f"{runs}: every run left the same weights, so train_ch6 does not train with the lr "
+                               f"it is given", f"{runs}：每次运行得到的权重都相同，说明 train_ch6 没有用传入的 lr 训练"),
+                          hint)
+    factor, deviation = response
+    if deviation > LR_SCALING_TOLERANCE:
+        raise CheckFailed(Text(f"{runs}: raising lr from {PROBE_LRS[1]:g} to {PROBE_LRS[2]:g} moved the weights "
+                               f"{factor:.3g} times as far as raising it from {PROBE_LRS[0]:g} to {PROBE_LRS[1]:g}; "
+                               f"a step of lr * gradient moves them {LR_STEP_RATIO:g} times as far",
+                               f"{runs}：把 lr 从 {PROBE_LRS[1]:g} 提高到 {PROBE_LRS[2]:g} 时权重的变化是从 "
+                               f"{PROBE_LRS[0]:g} 提高到 {PROBE_LRS[1]:g} 时的 {factor:.3g} 倍；每步移动 lr * 梯度时"
+                               f"应为 {LR_STEP_RATIO:g} 倍"), hint)
+    return Text(f"the weights moved in proportion to lr (factor {factor:.3f}, expected {LR_STEP_RATIO:g})",
+                f"权重的变化与 lr 成正比（倍数 {factor:.3f}，期望 {LR_STEP_RATIO:g}）")
 
 
 # -- calibration -------------------------------------------------------------------------------------

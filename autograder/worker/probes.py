@@ -180,6 +180,31 @@ class RecordedBatches:
             self.moves.tensors.clear()
 
 
+class CountedBatches:
+    """An iterable over ``batches`` that counts the batches it handed out, over all passes."""
+
+    def __init__(self, batches) -> None:
+        self.batches, self.handed_out = batches, 0
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self):
+        for batch in self.batches:
+            self.handed_out += 1
+            yield batch
+
+
+def _cuda_missing(device: str) -> bool:
+    """Whether training on ``device`` needs CUDA that this worker cannot use: a set-up problem of
+    the grading machine, not the student's, which the parent reports as such."""
+    return torch.device(device).type == "cuda" and not torch.cuda.is_available()
+
+
+def _weights(net: nn.Module) -> dict:
+    return {k: v.detach().cpu() for k, v in net.state_dict().items()}
+
+
 def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch.Tensor, batch_size: int,
           num_epochs: int, lr: float, device: str, seed: int) -> dict:
     """Run the student's ``train_ch6`` on a fresh LeNet and real Fashion-MNIST training images.
@@ -190,13 +215,13 @@ def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch
     """
     from cnnkit import TensorBatches, read_fashion_mnist
 
-    if torch.device(device).type == "cuda" and not torch.cuda.is_available():
-        return {"cuda_unavailable": True}  # a set-up problem of the grading machine, not the student's
+    if _cuda_missing(device):
+        return {"cuda_unavailable": True}
     images, labels = read_fashion_mnist(train=True, root=data_root, download=False)
     moves = MoveRecorder()
     train_iter = RecordedBatches(TensorBatches(images[train_idx], labels[train_idx], batch_size,
                                                shuffle=True, seed=seed), moves)
-    test_iter = TensorBatches(images[valid_idx], labels[valid_idx], batch_size, shuffle=False)
+    test_iter = CountedBatches(TensorBatches(images[valid_idx], labels[valid_idx], batch_size, shuffle=False))
     torch.manual_seed(seed)
     net = netspec.build(netspec.LENET)
     with moves:
@@ -204,7 +229,7 @@ def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch
         model_moved = id(net) in moves.modules
     return {
         "history": history,
-        "state": {k: v.detach().cpu() for k, v in net.state_dict().items()},
+        "state": _weights(net),
         "param_devices": sorted({str(p.device) for p in net.parameters()}),
         "model_moved": model_moved,
         "batch_tensors": train_iter.handed_out,
@@ -212,4 +237,22 @@ def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch
         "batches": train_iter.handed_out // 2,
         "x_moved": train_iter.x_moved,
         "y_moved": train_iter.y_moved,
+        "test_batches": test_iter.handed_out,
     }
+
+
+def learning_rate(sub: Lookup, X: torch.Tensor, y: torch.Tensor, lrs: list, device: str, seed: int) -> dict:
+    """Run the student's ``train_ch6`` for one epoch of the single batch (X, y), once per learning
+    rate, each time on a LeNet built after the same ``torch.manual_seed`` (so whatever initialisation
+    ``train_ch6`` does repeats too); report the weights each run left. The parent judges how far
+    they moved with lr."""
+    if _cuda_missing(device):
+        return {"cuda_unavailable": True}
+    batches = [(X, y)]
+    states = []
+    for lr in lrs:
+        torch.manual_seed(seed)
+        net = netspec.build(netspec.LENET)
+        sub("training.train_ch6")(net, batches, batches, 1, lr, torch.device(device))
+        states.append(_weights(net))
+    return {"states": states}

@@ -124,3 +124,20 @@ def test_train_ch6_uses_xavier_init(ex, device, capsys):
     expect_true(next(net.parameters()).device.type == device.type,
                 f"train_ch6 moves the model to device {device} / 模型应移到 device 上",
                 f"got / 实际: {next(net.parameters()).device}")
+
+
+def test_train_ch6_trains_with_its_lr(ex, device, capsys):
+    def after_one_step(lr):
+        torch.manual_seed(0)  # the same initial weights every time
+        net = small_net()
+        ex.train_ch6(net, synthetic(64, 4), synthetic(64, 5), 1, lr, device)
+        return torch.cat([p.detach().cpu().flatten() for p in net.parameters()])
+
+    start = after_one_step(0.0)
+    small, large = after_one_step(0.1) - start, after_one_step(0.3) - start
+    expect_true(bool(small.abs().max() > 0) and torch.allclose(large, 3 * small, rtol=1e-3, atol=1e-6),
+                "train_ch6 trains with the lr it is given: one SGD step (one batch, one epoch) with lr=0.3 moves "
+                "the weights 3 times as far as with lr=0.1 / 应使用传入的学习率 lr：lr=0.3 时一步的权重变化应是 "
+                "lr=0.1 时的 3 倍",
+                f"largest change with lr=0.1 / lr=0.1 时的最大变化: {small.abs().max().item():.3g}, "
+                f"with lr=0.3 / lr=0.3 时: {large.abs().max().item():.3g}")
