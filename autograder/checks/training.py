@@ -4,12 +4,14 @@
 prediction is known here, over batches of uneven size, so that averaging per-batch accuracies
 gives a different number from the true overall accuracy.
 
-``train_ch6`` runs ONCE per grading run (``train`` probe, shared by the three training checks):
+The real training runs ONCE per grading run (``train`` probe, shared by three of the checks below):
 the worker trains a fresh LeNet on real Fashion-MNIST training images only (its ``test_iter`` is a
 held-out slice of the training split, drawn here). The parent then loads the trained weights into
 its own LeNet and measures the accuracy ITSELF on the official 10,000-image test set, which the
 worker never sees. Of the numbers the submission reports, the last test accuracy is compared with
 the parent's own measurement on the same held-out images; the rest are checked for their format.
+``follows_lr`` runs ``train_ch6`` three more times, one step each on one random batch with three
+learning rates (``learning_rate`` probe), and checks that the weights move in proportion to lr.
 
 Budget and threshold: see the constants below and ``docs/training-threshold.md``; re-measure with
 ``python -m autograder.checks.training --calibrate 0-39 --jobs 2 [--budget book] [--device cuda]``.
