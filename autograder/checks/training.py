@@ -452,6 +452,9 @@ LR_STEP_RATIO = (PROBE_LRS[2] - PROBE_LRS[1]) / (PROBE_LRS[1] - PROBE_LRS[0])
 #: How far the second move may be from twice the first, relative to its length (a GPU worker
 #: computes in TF32 and may sum gradients in another order).
 LR_SCALING_TOLERANCE = 0.05
+#: Seconds the three one-step trainings may take: well under one on a CPU, but a GPU worker whose
+#: training timed out starts afresh and may first compile its kernels.
+LR_PROBE_TIMEOUT = 120.0
 
 
 def lr_probe_batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -482,7 +485,7 @@ def lr_response(states: list) -> tuple[float, float] | None:
 def follows_lr(ctx: Context) -> Text:
     seed = training_seed(ctx)
     states = observe(ctx, "learning_rate", *lr_probe_batch(seed), list(PROBE_LRS), ctx.options.device,
-                     seed).get("states")
+                     seed, timeout=LR_PROBE_TIMEOUT).get("states")
     if not isinstance(states, list) or len(states) != len(PROBE_LRS):
         raise CheckFailed(Text("train_ch6 could not be observed (no trained weights came back)",
                                "无法检查 train_ch6（没有得到训练后的权重）"))
