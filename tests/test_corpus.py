@@ -145,6 +145,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "training/test_acc_on_train_iter": {"history_format"},
     "training/lr_ignored": {"follows_lr"},
     "training/evaluate_ignores_device": {"evaluate_accuracy"},
+    "training/evaluate_in_training_mode": {"evaluate_accuracy"},
     # theory
     "theory/compose_flipped": {"compose_example", "compose_property"},
     "theory/conv_cost_no_bias": {"cost_example", "cost_property"},

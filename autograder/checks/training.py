@@ -136,8 +136,8 @@ def number(value: Any) -> bool:
 
 
 @EXERCISE.check(4, "evaluate_accuracy_gpu counts every example over batches of uneven size "
-                   "(device=None and device given)",
-                "evaluate_accuracy_gpu 在大小不一的小批量上按样本计数（device=None 与指定 device）")
+                   "(device=None and device given), in evaluation mode",
+                "evaluate_accuracy_gpu 在大小不一的小批量上按样本计数（device=None 与指定 device），并使用评估模式")
 def evaluate_accuracy(ctx: Context) -> None:
     device = ctx.options.device
     # (device argument, where the network sits): None must mean "the network's device".
@@ -169,6 +169,15 @@ def evaluate_accuracy(ctx: Context) -> None:
                 raise CheckFailed(text, Text("Sum the correct predictions and the example counts over all "
                                              "batches, then divide once (batches may differ in size).",
                                              "对所有小批量累加正确预测数和样本数，最后再相除一次（各批大小可能不同）。"))
+            in_training_mode = observed["forwards_in_training_mode"]
+            if in_training_mode:
+                raise CheckFailed(Text(f"{call}{where}: {in_training_mode} of its {observed['forwards']} forward "
+                                       f"passes ran in training mode (the net was handed over in training mode)",
+                                       f"{call}{where}：{observed['forwards']} 次前向传播中有 {in_training_mode} 次"
+                                       f"在训练模式下运行（传入的网络处于训练模式）"),
+                                  Text("Call net.eval() before predicting: dropout and batch normalisation behave "
+                                       "differently while training.",
+                                       "预测前调用 net.eval()：暂退法和批量规范化在训练时的行为不同。"))
             # A device that is given is where every batch must go (on a CPU-only machine too).
             x_moved, y_moved = observed["x_moved"], observed["y_moved"]
             if device_arg is not None and (x_moved < len(batches) or y_moved < len(batches)):

@@ -105,7 +105,8 @@ def shape_trace(sub: Lookup, spec: list, input_shape) -> dict:
 
 def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None) -> dict:
     """Call ``evaluate_accuracy_gpu`` on a linear classifier with the given weights; report what it
-    returned and how many of the batches' X and y it moved with ``.to(...)``/``.cuda()``.
+    returned, how many of the batches' X and y it moved with ``.to(...)``/``.cuda()``, and how many
+    of its forward passes ran in training mode (the classifier is handed over in training mode).
 
     The classifier sits on ``net_device`` (the CPU by default), the batches on the CPU.
     """
@@ -115,11 +116,15 @@ def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None)
         net[1].bias.copy_(b)
     if net_device is not None:
         net.to(net_device)
+    modes: list[bool] = []
+    # On the layer, not the Sequential: calling net.forward(X) directly still runs its hooks.
+    net[1].register_forward_pre_hook(lambda layer, args: modes.append(layer.training))
     moves = MoveRecorder()
     data_iter = RecordedBatches([tuple(batch) for batch in batches], moves)
     with moves:
         value = sub("training.evaluate_accuracy_gpu")(net, data_iter, device)
-    return {"value": value, "x_moved": data_iter.x_moved, "y_moved": data_iter.y_moved}
+    return {"value": value, "x_moved": data_iter.x_moved, "y_moved": data_iter.y_moved,
+            "forwards": len(modes), "forwards_in_training_mode": sum(modes)}
 
 
 class MoveRecorder:
