@@ -16,7 +16,7 @@ from torch import nn
 import cnnkit
 from autograder.checks import training
 from autograder.checks.framework import Options
-from autograder.worker import probes
+from autograder.worker import netspec, probes
 from autograder.runner import grade
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
@@ -141,11 +141,15 @@ def test_plot_history_draws_the_books_three_curves(tmp_path):
 
 
 # -- the learning-rate check (training.follows_lr) ----------------------------------------------------
-def lr_response(train) -> tuple[float, float] | None:
-    """The worker's learning-rate probe over ``train`` (a train_ch6), judged as the grader judges it."""
+def one_step_runs(train) -> dict:
+    """The worker's learning-rate probe over ``train`` (a train_ch6), with the grader's seed 0."""
     X, y = training.lr_probe_batch(0)
-    seen = probes.learning_rate(lambda name: train, X, y, list(training.PROBE_LRS), "cpu", 0)
-    return training.lr_response(seen["states"])
+    return probes.learning_rate(lambda name: train, X, y, list(training.PROBE_LRS), "cpu", 0)
+
+
+def lr_response(train) -> tuple[float, float] | None:
+    """The learning-rate probe over ``train``, judged as the grader judges it."""
+    return training.lr_response(one_step_runs(train)["states"])
 
 
 def with_lr(new_lr):
@@ -171,6 +175,18 @@ def test_lr_check_accepts_steps_in_proportion_to_lr(train):
     factor, deviation = lr_response(train)
     assert factor == pytest.approx(training.LR_STEP_RATIO, rel=1e-3)
     assert deviation < training.LR_SCALING_TOLERANCE / 10
+
+
+def test_one_step_runs_give_back_the_initial_weights_and_the_reported_loss():
+    seen = one_step_runs(train_ch6)
+    torch.manual_seed(0)  # as the probe builds the net, and as the reference then initialises it
+    net = netspec.build(netspec.LENET)
+    net.apply(init_weights)
+    recovered = training.initial_state(seen["states"])
+    for key, value in net.state_dict().items():
+        torch.testing.assert_close(recovered[key], value, atol=1e-6, rtol=0, msg=key)
+    reported = seen["histories"][0]["train_loss"]
+    assert training.mean_loss(recovered, *training.lr_probe_batch(0)) == pytest.approx(reported[0], rel=1e-5)
 
 
 def test_lr_check_catches_a_fixed_or_squared_lr():

@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,8 @@ def budget(ctx: Context) -> Budget:
     return BUDGETS[name]
 
 
+NOT_OBSERVED = Text("train_ch6 could not be observed (no trained weights came back)",
+                    "无法检查 train_ch6（没有得到训练后的权重）")
 DEVICE_HINT = Text("Call net.to(device) once, and X, y = X.to(device), y.to(device) for EVERY batch.",
                    "调用一次 net.to(device)，并对每个小批量执行 X, y = X.to(device), y.to(device)。")
 
@@ -253,28 +256,33 @@ def accuracy_of(state: Any, images: torch.Tensor, labels: torch.Tensor) -> float
     return correct / len(labels)
 
 
-def trained(ctx: Context) -> dict:
-    """The ``train`` probe's observation for this run, shared by the three checks below.
-
-    Training runs at most once per run: its answer, or the failure it raised, is kept in ``ctx.memo``.
-    """
-    root = data_root(ctx)
-    if "trained" not in ctx.memo:
+def once(ctx: Context, key: str, observation: Callable[[], dict]) -> dict:
+    """``observation()`` at most once per run, shared by the checks that read it: its answer, or the
+    failure it raised, is kept in ``ctx.memo[key]``."""
+    if key not in ctx.memo:
         try:
-            b = budget(ctx)
-            seed = training_seed(ctx)
-            seen = observe(ctx, "train", root, *split(seed, b), b.batch_size, b.epochs, b.lr,
-                           ctx.options.device, seed, timeout=b.timeout)
-            if not isinstance(seen.get("state"), dict):
-                raise CheckFailed(Text("train_ch6 could not be observed (no trained weights came back)",
-                                       "无法检查 train_ch6（没有得到训练后的权重）"))
-            ctx.memo["trained"] = ("ok", seen)
+            ctx.memo[key] = ("ok", observation())
         except (CheckFailed, StopCheck) as exc:
-            ctx.memo["trained"] = ("raised", exc)
-    kind, value = ctx.memo["trained"]
+            ctx.memo[key] = ("raised", exc)
+    kind, value = ctx.memo[key]
     if kind == "raised":
         raise value
     return value
+
+
+def trained(ctx: Context) -> dict:
+    """The ``train`` probe's observation for this run, shared by three of the checks below."""
+    root = data_root(ctx)
+
+    def train() -> dict:
+        b, seed = budget(ctx), training_seed(ctx)
+        seen = observe(ctx, "train", root, *split(seed, b), b.batch_size, b.epochs, b.lr,
+                       ctx.options.device, seed, timeout=b.timeout)
+        if not isinstance(seen.get("state"), dict):
+            raise CheckFailed(NOT_OBSERVED)
+        return seen
+
+    return once(ctx, "trained", train)
 
 
 def observe(ctx: Context, probe: str, *args: Any, timeout: float | None = None) -> dict:
@@ -296,16 +304,87 @@ def training_seed(ctx: Context) -> int:
     return ctx.options.seed if ctx.options.seed is not None else DEFAULT_SEED
 
 
+# -- one step on one batch, with three learning rates ----------------------------------------------
+#: The ``learning_rate`` probe's learning rates. Each run of ``train_ch6`` takes one step on the
+#: same batch from the same start, and SGD (like any optimizer whose first step is lr times
+#: something) moves the weights by -lr * gradient: the move from lr 0.2 to 0.4 is twice the move
+#: from 0.1 to 0.2. A fixed lr moves them not at all; lr squared, four times as far.
+PROBE_LRS = (0.1, 0.2, 0.4)
+#: How many times as far the second raise of lr moves the weights as the first.
+LR_STEP_RATIO = (PROBE_LRS[2] - PROBE_LRS[1]) / (PROBE_LRS[1] - PROBE_LRS[0])
+#: How far the second move may be from twice the first, relative to its length (a GPU worker
+#: computes in TF32 and may sum gradients in another order).
+LR_SCALING_TOLERANCE = 0.05
+#: Seconds the three one-step trainings may take: well under one on a CPU, but a GPU worker whose
+#: training timed out starts afresh and may first compile its kernels.
+LR_PROBE_TIMEOUT = 120.0
+#: How far a one-step run's reported training loss may be from the grader's, relative to it (a GPU
+#: worker computes in TF32).
+LOSS_TOLERANCE = 0.02
+
+
+def lr_probe_batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``learning_rate`` probe's one batch: 64 seeded random images and labels (no data set
+    needed: any batch has a gradient)."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.rand(64, 1, 28, 28, generator=generator), torch.randint(0, 10, (64,), generator=generator)
+
+
+def one_steps(ctx: Context) -> dict:
+    """The ``learning_rate`` probe's observation for this run: the weights and the history of each
+    one-step run (``states``, ``histories``), shared by ``follows_lr`` and ``history_format``."""
+    def step() -> dict:
+        seed = training_seed(ctx)
+        seen = observe(ctx, "learning_rate", *lr_probe_batch(seed), list(PROBE_LRS), ctx.options.device,
+                       seed, timeout=LR_PROBE_TIMEOUT)
+        states, histories = seen.get("states"), seen.get("histories")
+        if not (isinstance(states, list) and isinstance(histories, list) and len(states) == len(histories)
+                == len(PROBE_LRS)):
+            raise CheckFailed(NOT_OBSERVED)
+        return seen
+
+    return once(ctx, "one_steps", step)
+
+
+def initial_state(states: list) -> dict[str, torch.Tensor]:
+    """The weights the one-step runs started from. A step linear in lr leaves w(lr) = w0 + lr * d,
+    so w0 = (lr1 * w(lr0) - lr0 * w(lr1)) / (lr1 - lr0)."""
+    (lr0, lr1), (state0, state1) = PROBE_LRS[:2], states[:2]
+    return {key: ((lr1 * state0[key].double() - lr0 * state1[key].double()) / (lr1 - lr0)).float() for key in state0}
+
+
+def mean_loss(state: Any, X: torch.Tensor, y: torch.Tensor) -> float:
+    """Mean cross-entropy per example, measured here, of the book's LeNet with these weights."""
+    with torch.no_grad():
+        return float(torch.nn.functional.cross_entropy(lenet_with(state)(X), y))
+
+
+def lr_response(states: list) -> tuple[float, float] | None:
+    """How the ``learning_rate`` probe's weights moved: (how many times as far raising lr from
+    ``PROBE_LRS[1]`` to ``[2]`` moved them as raising it from ``[0]`` to ``[1]``, how far that second
+    move is from the multiple a step of lr * gradient gives, relative to its length), or None when
+    every run left the same weights. CheckFailed when the weights do not fit the book's LeNet."""
+    low, middle, high = (torch.cat([p.double().flatten() for p in lenet_with(state).state_dict().values()])
+                         for state in states)
+    first, second = middle - low, high - middle
+    if max(first.norm(), second.norm()) <= 1e-7 * low.norm():
+        return None
+    factor = float(second @ first / (first @ first)) if first.norm() > 0 else math.inf
+    deviation = float((second - LR_STEP_RATIO * first).norm() / max(second.norm(), LR_STEP_RATIO * first.norm()))
+    return factor, deviation
+
+
 def call_text(ctx: Context) -> str:
     b = budget(ctx)
     return (f"train_ch6(lenet, train_iter, test_iter, num_epochs={b.epochs}, lr={b.lr:g}, "
             f"device={ctx.options.device!r}) (batch size {b.batch_size}, {b.train_images:,} training images)")
 
 
-@EXERCISE.check(2, "train_ch6 returns the history: train_loss, train_acc, test_acc per epoch (test_acc measured on "
-                   "all of test_iter after each epoch, the last as the grader measures it), examples_per_sec",
-                "train_ch6 返回训练记录：每个迭代周期的 train_loss、train_acc、test_acc（每个迭代周期结束后在整个 "
-                "test_iter 上测得，最后一项须与评分程序测得的精度一致），以及 examples_per_sec")
+@EXERCISE.check(2, "train_ch6 returns the history: per epoch train_loss (the mean cross-entropy per example), "
+                   "train_acc and test_acc (measured on all of test_iter after each epoch, the last as the grader "
+                   "measures it), and examples_per_sec",
+                "train_ch6 返回训练记录：每个迭代周期的 train_loss（每个样本的平均交叉熵）、train_acc 和 test_acc"
+                "（每个迭代周期结束后在整个 test_iter 上测得，最后一项须与评分程序测得的精度一致），以及 examples_per_sec")
 def history_format(ctx: Context) -> Text:
     history = trained(ctx).get("history")
     call, epochs = call_text(ctx), budget(ctx).epochs
@@ -337,7 +416,38 @@ def history_format(ctx: Context) -> Text:
     ctx.attach("training.png", training_curve(history))
     expect_test_iter_evaluated(ctx, trained(ctx).get("test_batches"))
     expect_measured_test_accuracy(ctx, history["test_acc"][-1])
+    expect_mean_training_loss(ctx)
     return curve_in_numbers(history)
+
+
+def expect_mean_training_loss(ctx: Context) -> None:
+    """Fail unless the first one-step run reports, as its epoch's training loss, the mean
+    cross-entropy per example of its batch, as the grader measures it for the weights before the step
+    (or after it, for a loop that measures the loss in a pass of its own). Where the one-step runs
+    cannot tell (they failed, or did not move the weights in proportion to lr), that is
+    ``follows_lr``'s failure, not this check's."""
+    try:
+        seen = one_steps(ctx)
+        response = lr_response(seen["states"])
+    except CheckFailed:
+        return
+    history = seen["histories"][0]
+    reported = history.get("train_loss") if isinstance(history, dict) else None
+    if (response is None or response[1] > LR_SCALING_TOLERANCE or not isinstance(reported, list)
+            or len(reported) != 1 or type(reported[0]) is bool or not number(reported[0])):
+        return
+    X, y = lr_probe_batch(training_seed(ctx))
+    before, after = mean_loss(initial_state(seen["states"]), X, y), mean_loss(seen["states"][0], X, y)
+    if min(abs(reported[0] - before) / before, abs(reported[0] - after) / after) > LOSS_TOLERANCE:
+        call = f"train_ch6(net, [(X, y)], [(X, y)], num_epochs=1, lr={PROBE_LRS[0]:g}) (one batch of {len(y)})"
+        raise CheckFailed(Text(f"{call}: history['train_loss'] is [{reported[0]:.4g}], but the mean cross-entropy "
+                               f"per example on that batch is {before:.4f} before the step ({after:.4f} after it), "
+                               f"as measured by the grader",
+                               f"{call}：history['train_loss'] 为 [{reported[0]:.4g}]，但评分程序测得该小批量上每个样本的"
+                               f"平均交叉熵在这一步之前为 {before:.4f}（之后为 {after:.4f}）"),
+                          Text("Per batch add the mean loss times the batch size (l * y.numel()); at the end of "
+                               "the epoch divide the sum by the number of examples.",
+                               "每个小批量累加 平均损失 × 批量大小（l * y.numel()），迭代周期结束时再除以样本总数。"))
 
 
 def expect_test_iter_evaluated(ctx: Context, taken: Any) -> None:
@@ -451,53 +561,11 @@ def reaches_accuracy(ctx: Context) -> Text:
                 f"测试精度 {accuracy:.4f}（要求：{b.threshold:.2f}；参考实现为 {b.reference}）")
 
 
-#: The ``learning_rate`` probe's learning rates. Each run of ``train_ch6`` takes one step on the
-#: same batch from the same start, and SGD (like any optimizer whose first step is lr times
-#: something) moves the weights by -lr * gradient: the move from lr 0.2 to 0.4 is twice the move
-#: from 0.1 to 0.2. A fixed lr moves them not at all; lr squared, four times as far.
-PROBE_LRS = (0.1, 0.2, 0.4)
-#: How many times as far the second raise of lr moves the weights as the first.
-LR_STEP_RATIO = (PROBE_LRS[2] - PROBE_LRS[1]) / (PROBE_LRS[1] - PROBE_LRS[0])
-#: How far the second move may be from twice the first, relative to its length (a GPU worker
-#: computes in TF32 and may sum gradients in another order).
-LR_SCALING_TOLERANCE = 0.05
-#: Seconds the three one-step trainings may take: well under one on a CPU, but a GPU worker whose
-#: training timed out starts afresh and may first compile its kernels.
-LR_PROBE_TIMEOUT = 120.0
-
-
-def lr_probe_batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``learning_rate`` probe's one batch: 64 seeded random images and labels (no data set
-    needed: any batch has a gradient)."""
-    generator = torch.Generator().manual_seed(seed)
-    return torch.rand(64, 1, 28, 28, generator=generator), torch.randint(0, 10, (64,), generator=generator)
-
-
-def lr_response(states: list) -> tuple[float, float] | None:
-    """How the ``learning_rate`` probe's weights moved: (how many times as far raising lr from
-    ``PROBE_LRS[1]`` to ``[2]`` moved them as raising it from ``[0]`` to ``[1]``, how far that second
-    move is from the multiple a step of lr * gradient gives, relative to its length), or None when
-    every run left the same weights. CheckFailed when the weights do not fit the book's LeNet."""
-    low, middle, high = (torch.cat([p.double().flatten() for p in lenet_with(state).state_dict().values()])
-                         for state in states)
-    first, second = middle - low, high - middle
-    if max(first.norm(), second.norm()) <= 1e-7 * low.norm():
-        return None
-    factor = float(second @ first / (first @ first)) if first.norm() > 0 else math.inf
-    deviation = float((second - LR_STEP_RATIO * first).norm() / max(second.norm(), LR_STEP_RATIO * first.norm()))
-    return factor, deviation
-
-
 @EXERCISE.check(2, "train_ch6 trains with the lr it is given: one step on the same batch from the same start "
                    "moves the weights in proportion to lr",
                 "train_ch6 使用传入的 lr 训练：从同一初始权重出发在同一小批量上走一步，权重的变化与 lr 成正比")
 def follows_lr(ctx: Context) -> Text:
-    seed = training_seed(ctx)
-    states = observe(ctx, "learning_rate", *lr_probe_batch(seed), list(PROBE_LRS), ctx.options.device,
-                     seed, timeout=LR_PROBE_TIMEOUT).get("states")
-    if not isinstance(states, list) or len(states) != len(PROBE_LRS):
-        raise CheckFailed(Text("train_ch6 could not be observed (no trained weights came back)",
-                               "无法检查 train_ch6（没有得到训练后的权重）"))
+    states = one_steps(ctx)["states"]
     runs = (f"train_ch6(net, [(X, y)], [(X, y)], num_epochs=1, lr=...) with lr = "
             f"{', '.join(f'{lr:g}' for lr in PROBE_LRS)}, each from the same initial weights")
     hint = Text("Give the optimizer the lr argument: torch.optim.SGD(net.parameters(), lr=lr).",

@@ -249,15 +249,15 @@ def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch
 def learning_rate(sub: Lookup, X: torch.Tensor, y: torch.Tensor, lrs: list, device: str, seed: int) -> dict:
     """Run the student's ``train_ch6`` for one epoch of the single batch (X, y), once per learning
     rate, each time on a LeNet built after the same ``torch.manual_seed`` (so whatever initialisation
-    ``train_ch6`` does repeats too); report the weights each run left. The parent judges how far
-    they moved with lr."""
+    ``train_ch6`` does repeats too); report the weights each run left and the history it returned.
+    The parent judges how far the weights moved with lr, and the loss each history reports."""
     if _cuda_missing(device):
         return {"cuda_unavailable": True}
     batches = [(X, y)]
-    states = []
+    states, histories = [], []
     for lr in lrs:
         torch.manual_seed(seed)
         net = netspec.build(netspec.LENET)
-        sub("training.train_ch6")(net, batches, batches, 1, lr, torch.device(device))
+        histories.append(sub("training.train_ch6")(net, batches, batches, 1, lr, torch.device(device)))
         states.append(_weights(net))
-    return {"states": states}
+    return {"states": states, "histories": histories}
