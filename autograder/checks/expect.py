@@ -108,3 +108,16 @@ def ask(ctx: Context, target: str, inputs: dict[str, Any], *args: Any, **kwargs:
         return ctx.call(target, *args, **kwargs)
     except CheckFailed as failure:
         raise CheckFailed(with_inputs(failure.text, inputs), failure.hint) from None
+
+
+def expect_value_error(ctx: Context, target: str, call: str, *args: Any, hint: Text | None = None,
+                       **kwargs: Any) -> None:
+    """Fail unless ``target(*args, **kwargs)`` raises ValueError, as the exercise asks of arguments
+    it cannot handle (``call`` shows the call in the message)."""
+    raised = ctx.call_expecting_error(target, *args, **kwargs)
+    if raised is None:
+        raise CheckFailed(Text(f"{call} returned a result; expected ValueError",
+                               f"{call} 返回了结果；应抛出 ValueError"), hint)
+    if raised[0] != "ValueError":
+        raise CheckFailed(Text(f"{call} raised {raised[0]}: {raised[1]}; expected ValueError",
+                               f"{call} 抛出了 {raised[0]}：{raised[1]}；应抛出 ValueError"), hint)

@@ -5,7 +5,7 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import ask, expect_close, expect_shape, tensor_result, with_inputs
+from .expect import ask, expect_close, expect_shape, expect_value_error, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text
 from .rules import expect_fast_enough, expect_no_builtin
 
@@ -86,16 +86,9 @@ def properties(ctx: Context) -> None:
 def unknown_mode(ctx: Context) -> None:
     X = torch.arange(12.0).reshape(3, 4)
     for mode in ("min", "mean"):
-        call = f"pool2d(X, (2, 2), mode={mode!r})"
-        raised = ctx.call_expecting_error(TARGET, X, (2, 2), mode=mode)
-        if raised is None:
-            raise CheckFailed(Text(f"{call} returned a result; expected ValueError",
-                                   f"{call} 返回了结果；应抛出 ValueError"),
-                              Text("Only 'max' and 'avg' are modes; raise ValueError for anything else.",
-                                   "mode 只能是 'max' 或 'avg'，其他值应抛出 ValueError。"))
-        if raised[0] != "ValueError":
-            raise CheckFailed(Text(f"{call} raised {raised[0]}: {raised[1]}; expected ValueError",
-                                   f"{call} 抛出了 {raised[0]}：{raised[1]}；应抛出 ValueError"))
+        expect_value_error(ctx, TARGET, f"pool2d(X, (2, 2), mode={mode!r})", X, (2, 2), mode=mode,
+                           hint=Text("Only 'max' and 'avg' are modes; raise ValueError for anything else.",
+                                     "mode 只能是 'max' 或 'avg'，其他值应抛出 ValueError。"))
 
 
 @EXERCISE.check(1, "no built-in pooling or convolution (F.max_pool2d, F.avg_pool2d, nn.MaxPool2d, ...)",

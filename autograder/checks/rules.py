@@ -1,7 +1,7 @@
 """Rules shared by the operation exercises: no built-in convolution/pooling, and speed."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from cnnkit.rules import forbidden_ops, matmul_count
 
@@ -9,14 +9,22 @@ from .expect import expect_close
 from .framework import CheckFailed, Context, Text
 
 
-def _recorded_call(ctx: Context, target: str, args: tuple):
-    """Call ``target`` while recording operators; the result must equal the reference's.
+def expect_reference_result(value: Any, expected: Any, target: str, args: tuple) -> None:
+    """A rule is only worth points for a function that works, so a fast or clean-looking function
+    that returns garbage gets nothing here either; the message says so, and shows the input."""
+    inputs = {f"argument {i + 1}": arg for i, arg in enumerate(args)}
+    try:
+        expect_close(value, expected, target.split(".")[-1], inputs)
+    except CheckFailed as failure:
+        raise CheckFailed(Text("this rule is scored only for a correct result, and on this input the result is "
+                               "wrong: ", "只有结果正确时才按此规则计分，而此输入下的结果不正确：") + failure.text,
+                          failure.hint) from None
 
-    A rule is only worth points for a function that works, so a fast or clean-looking function
-    that returns garbage gets nothing here either.
-    """
+
+def _recorded_call(ctx: Context, target: str, args: tuple):
+    """Call ``target`` while recording operators; the result must equal the reference's."""
     value, ops = ctx.call_with_ops(target, *args)
-    expect_close(value, ctx.reference_call(target, *args), target.split(".")[-1])
+    expect_reference_result(value, ctx.reference_call(target, *args), target, args)
     if not ops:
         raise CheckFailed(Text("no tensor operation of the call could be observed",
                                "未能观察到该调用中的任何张量运算"))
@@ -60,8 +68,8 @@ def expect_fast_enough(ctx: Context, target: str, make_inputs: Callable[[int], t
     inputs = [make_inputs(i) for i in range(repeats)]
     reference, expected = ctx.time_calls(target, inputs, reference=True)
     submission, got = ctx.time_calls(target, inputs)
-    for value, want in zip(got, expected):  # a fast wrong answer earns nothing
-        expect_close(value, want, target.split(".")[-1])
+    for args, value, want in zip(inputs, got, expected):  # a fast wrong answer earns nothing
+        expect_reference_result(value, want, target, args)
     ratio = max(submission, TIME_FLOOR) / max(reference, TIME_FLOOR)
     if ratio > max_ratio:
         name = target.split(".")[-1]
