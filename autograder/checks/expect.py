@@ -1,7 +1,7 @@
 """Comparisons that explain themselves: expected vs got (shape, dtype, worst element) and the input."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import torch
 
@@ -121,3 +121,24 @@ def expect_value_error(ctx: Context, target: str, call: str, *args: Any, hint: T
     if raised[0] != "ValueError":
         raise CheckFailed(Text(f"{call} raised {raised[0]}: {raised[1]}; expected ValueError",
                                f"{call} 抛出了 {raised[0]}：{raised[1]}；应抛出 ValueError"), hint)
+
+
+#: One call that breaks a rule of the statement: (the rule, as a hint; positional args; keyword args).
+Invalid = tuple[Text, tuple, dict]
+
+
+def call_text(target: str, *args: Any, **kwargs: Any) -> str:
+    """The call as the student would write it, tensors by shape: ``corr2d(tensor 1x5x5, tensor 2x2)``."""
+    def one(value: Any) -> str:
+        if isinstance(value, torch.Tensor):
+            return f"tensor {'x'.join(map(str, value.shape)) or 'scalar'}"
+        return repr(value)
+
+    parts = [one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()]
+    return f"{target.split('.')[-1]}({', '.join(parts)})"
+
+
+def expect_invalid_rejected(ctx: Context, target: str, cases: Iterable[Invalid]) -> None:
+    """Each call breaks one rule of the statement, so each must raise ValueError (the rule is the hint)."""
+    for rule, args, kwargs in cases:
+        expect_value_error(ctx, target, call_text(target, *args, **kwargs), *args, hint=rule, **kwargs)

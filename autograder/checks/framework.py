@@ -234,6 +234,8 @@ def student_exception(reply: dict) -> Exception | StopCheck:
     if error == "NotImplementedError":
         text = Text(f"not implemented yet{at}: {message}", f"尚未实现{at}：{message}")
         return StopCheck(text, "failed")
+    if not message:  # e.g. StopIteration from next() on an empty iterator
+        return CheckFailed(Text(f"raised {error}{at} (with no message)", f"抛出了 {error}{at}（没有错误信息）"))
     return CheckFailed(Text(f"raised {error}{at}: {message}", f"抛出了 {error}{at}：{message}"))
 
 

@@ -5,16 +5,15 @@ from typing import Any, Callable
 
 from cnnkit.rules import forbidden_ops, matmul_count
 
-from .expect import expect_close
+from .expect import expect_close, with_inputs
 from .framework import CheckFailed, Context, Text
 
 
 def expect_reference_result(value: Any, expected: Any, target: str, args: tuple) -> None:
     """A rule is only worth points for a function that works, so a fast or clean-looking function
     that returns garbage gets nothing here either; the message says so, and shows the input."""
-    inputs = {f"argument {i + 1}": arg for i, arg in enumerate(args)}
     try:
-        expect_close(value, expected, target.split(".")[-1], inputs)
+        expect_close(value, expected, target.split(".")[-1], _arguments(args))
     except CheckFailed as failure:
         raise CheckFailed(Text("this rule is scored only for a correct result, and on this input the result is "
                                "wrong: ", "只有结果正确时才按此规则计分，而此输入下的结果不正确：") + failure.text,
@@ -31,13 +30,21 @@ def _recorded_call(ctx: Context, target: str, args: tuple):
     return ops
 
 
+def _arguments(args: tuple) -> dict[str, Any]:
+    return {f"argument {i + 1}": arg for i, arg in enumerate(args)}
+
+
 def expect_no_builtin(ctx: Context, target: str, *args) -> None:
-    """Run ``target`` once while recording operators; fail if a convolution/pooling op ran."""
+    """Run ``target`` once while recording operators; fail if a convolution/pooling op ran. Checks
+    call it on several inputs (small, large, float64: a submission may switch to the built-in for
+    some inputs only), so the message shows the input."""
     used = forbidden_ops(_recorded_call(ctx, target, args))
     if used:
         name = target.split(".")[-1]
-        raise CheckFailed(Text(f"{name} must not use built-in convolution or pooling, but it called {', '.join(used)}",
-                               f"{name} 不得调用内置卷积或汇聚运算，但调用了 {', '.join(used)}"),
+        raise CheckFailed(with_inputs(Text(f"{name} must not use built-in convolution or pooling, but it called "
+                                           f"{', '.join(used)}",
+                                           f"{name} 不得调用内置卷积或汇聚运算，但调用了 {', '.join(used)}"),
+                                      _arguments(args)),
                           Text("Write the sliding window yourself (loops, slicing, unfold or a matrix product).",
                                "请自己实现滑动窗口（循环、切片、unfold 或矩阵乘法）。"))
 
