@@ -6,12 +6,29 @@ from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import expect_close, tensor_result
+from .expect import Invalid, ask, expect_close, expect_invalid_rejected, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text
 from .rules import expect_fast_enough, expect_no_builtin
 
 EXERCISE = Exercise("corr2d", modules=("corr2d",))
 TARGET = "corr2d.corr2d"
+
+
+NOT_2D = Text("The statement asks for ValueError when X or K is not a 2-D tensor (check X.dim() and K.dim()).",
+              "题目要求：X 或 K 不是二维张量时抛出 ValueError（检查 X.dim() 和 K.dim()）。")
+TOO_BIG = Text("The statement asks for ValueError when the kernel is larger than the input in EITHER dimension "
+               "(compare the heights and the widths).",
+               "题目要求：卷积核在任一维上大于输入时抛出 ValueError（高和宽都要比较）。")
+
+#: Every ValueError the statement requires: non-2-D X or K, a kernel taller or wider than X.
+INVALID: list[Invalid] = [
+    (NOT_2D, (torch.ones(1, 5, 5), torch.ones(2, 2)), {}),
+    (NOT_2D, (torch.ones(5), torch.ones(2, 2)), {}),
+    (NOT_2D, (torch.ones(5, 5), torch.ones(1, 2, 2)), {}),
+    (NOT_2D, (torch.ones(5, 5), torch.ones(2)), {}),
+    (TOO_BIG, (torch.ones(3, 5), torch.ones(4, 2)), {}),
+    (TOO_BIG, (torch.ones(5, 3), torch.ones(2, 4)), {}),
+]
 
 
 def oracle(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
@@ -46,13 +63,50 @@ def matches_builtin(ctx: Context) -> None:
     prop()
 
 
+GRAD_HINT = Text("Build the output from tensor operations on X and K (slicing, *, sum, stack) in a floating-point "
+                 "dtype, e.g. torch.zeros(shape, dtype=torch.result_type(X, K)); no .item(), .tolist(), "
+                 "torch.tensor(...) of values, .detach() or integer dtype.",
+                 "用对 X 和 K 的张量运算（切片、*、sum、stack）以浮点类型构造输出，例如 "
+                 "torch.zeros(shape, dtype=torch.result_type(X, K))；不要使用 .item()、.tolist()、"
+                 "由数值新建的 torch.tensor(...)、.detach() 或整数类型。")
+
+
+def expect_floating_result(ctx: Context, X: torch.Tensor, K: torch.Tensor) -> None:
+    """Autograd only flows through floating-point tensors: an integer result can never reach X and K,
+    so say that plainly instead of letting the backward pass fail."""
+    inputs = {"X": X, "K": K}
+    Y = tensor_result(ask(ctx, TARGET, inputs, X, K), "corr2d(X, K)", inputs)
+    if not (Y.is_floating_point() or Y.is_complex()):
+        raise CheckFailed(with_inputs(Text(f"corr2d(X, K) of {X.dtype} X and K returned dtype {Y.dtype}: "
+                                           f"expected a floating-point result (autograd cannot pass through "
+                                           f"{Y.dtype}, so no gradient can reach X or K)",
+                                           f"corr2d(X, K) 的输入 X 和 K 为 {X.dtype}，结果却是 {Y.dtype}："
+                                           f"应为浮点类型（自动微分无法经过 {Y.dtype}，梯度传不到 X 和 K）"),
+                                      inputs), GRAD_HINT)
+
+
+def backward_through(ctx: Context, X: torch.Tensor, K: torch.Tensor, G: torch.Tensor) -> dict:
+    """The ``gradients`` probe: Y = corr2d(X, K) on inputs that require grad, then sum(Y * G).backward().
+    A failure there (typically "does not require grad": Y is cut off from X and K) is explained."""
+    inputs = {"X": X, "K": K}
+    try:
+        got = ctx.probe("gradients", TARGET, [X, K], G)
+    except CheckFailed as failure:
+        raise CheckFailed(with_inputs(Text("with X and K requiring grad, Y = corr2d(X, K) and then "
+                                           "sum(Y * G).backward() failed, expected gradients for X and K: ",
+                                           "X 和 K 需要梯度时，计算 Y = corr2d(X, K) 再执行 "
+                                           "sum(Y * G).backward() 失败，期望得到 X 和 K 的梯度：") + failure.text,
+                                      inputs), GRAD_HINT) from None
+    return got if isinstance(got, dict) else {}
+
+
 @EXERCISE.check(1, "differentiable: gradients reach X and K and equal autograd's through F.conv2d",
                 "可微：梯度能传到 X 和 K，且与经 F.conv2d 自动求导的结果一致")
 def differentiable(ctx: Context) -> None:
     X, K = torch.randn(5, 6, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64)
     G = torch.randn(4, 4, dtype=torch.float64)
-    got = ctx.probe("gradients", TARGET, [X, K], G)
-    got = got if isinstance(got, dict) else {}
+    expect_floating_result(ctx, X, K)
+    got = backward_through(ctx, X, K, G)
     expect_close(got.get("Y"), oracle(X, K), "corr2d(X, K)", {"X": X, "K": K})
     grads = got.get("grads")
     X_, K_ = X.clone().requires_grad_(True), K.clone().requires_grad_(True)
@@ -95,17 +149,29 @@ def properties(ctx: Context) -> None:
     prop()
 
 
-@EXERCISE.check(2, "no built-in convolution (F.conv2d, torch.conv2d, nn.Conv2d, aten.convolution)",
-                "不使用内置卷积（F.conv2d、torch.conv2d、nn.Conv2d、aten.convolution）")
+@EXERCISE.check(1, "invalid arguments raise ValueError: X or K not 2-D, kernel taller or wider than X",
+                "无效参数抛出 ValueError：X 或 K 不是二维、卷积核比 X 高或宽")
+def invalid_arguments(ctx: Context) -> None:
+    expect_invalid_rejected(ctx, TARGET, INVALID)
+
+
+@EXERCISE.check(2, "no built-in convolution (F.conv2d, torch.conv2d, nn.Conv2d, aten.convolution), "
+                "on a small, a 64x64 and a float64 input",
+                "不使用内置卷积（F.conv2d、torch.conv2d、nn.Conv2d、aten.convolution），"
+                "分别在小输入、64x64 输入和 float64 输入上检查")
 def no_builtin(ctx: Context) -> None:
-    expect_no_builtin(ctx, TARGET, torch.randn(6, 7), torch.randn(2, 3))
+    for args in [(torch.randn(6, 7), torch.randn(2, 3)), speed_inputs(0),
+                 (torch.randn(6, 7, dtype=torch.float64), torch.randn(2, 3, dtype=torch.float64))]:
+        expect_no_builtin(ctx, TARGET, *args)
 
 
-@EXERCISE.check(2, "speed: at most 20x the reference on a 64x64 input with a 3x3 kernel",
+def speed_inputs(i: int) -> tuple:
+    """The speed check's size: a 64x64 input and a 3x3 kernel, seeded by ``i``."""
+    generator = torch.Generator().manual_seed(i)
+    return torch.randn(64, 64, generator=generator), torch.randn(3, 3, generator=generator)
+
+
+@EXERCISE.check(1, "speed: at most 20x the reference on a 64x64 input with a 3x3 kernel",
                 "速度：在 64x64 输入、3x3 卷积核上不慢于参考实现的 20 倍")
 def speed(ctx: Context) -> None:
-    def make(i: int) -> tuple:
-        generator = torch.Generator().manual_seed(i)
-        return torch.randn(64, 64, generator=generator), torch.randn(3, 3, generator=generator)
-
-    expect_fast_enough(ctx, TARGET, make, max_ratio=20)
+    expect_fast_enough(ctx, TARGET, speed_inputs, max_ratio=20)

@@ -1,8 +1,8 @@
 """Hidden checks for ``lenet`` and ``shape_trace`` (d2l 6.6.1).
 
 The oracle network is the grader's own ``netspec.build(netspec.LENET)``: the student's weights are
-loaded into it and both must compute the same function. Traces are compared with the trace of the
-same spec built and run here, in the parent.
+loaded into it by position (whatever the student named the layers) and both must compute the same
+function. Traces are compared with the trace of the same spec built and run here, in the parent.
 """
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ STRUCTURE_HINT = Text("The book's order: Conv2d(1, 6, 5, padding=2), Sigmoid, Av
                       "教材的顺序：Conv2d(1, 6, 5, padding=2)、Sigmoid、AvgPool2d(2, 2)、Conv2d(6, 16, 5)、Sigmoid、"
                       "AvgPool2d(2, 2)、Flatten、Linear(400, 120)、Sigmoid、Linear(120, 84)、Sigmoid、"
                       "Linear(84, 10)，全部放在一个 nn.Sequential 中（不用 ReLU，不用最大汇聚）。")
-TRACE_HINT = Text("One entry per top-level layer (a nested Sequential is ONE entry named 'Sequential'): "
+TRACE_HINT = Text("One entry per top-level layer, as `for layer in net:` visits them (a nested Sequential is ONE "
+                  "entry named 'Sequential'; a module placed twice gives two entries): "
                   "(type(layer).__name__, tuple of the layer's OUTPUT shape).",
-                  "每个顶层层一项（嵌套的 Sequential 算一项，名为 'Sequential'）："
-                  "(type(layer).__name__, 该层输出形状的元组)。")
+                  "按 `for layer in net:` 的顺序每个顶层层一项（嵌套的 Sequential 算一项，名为 'Sequential'；"
+                  "放在两处的同一模块算两项）：(type(layer).__name__, 该层输出形状的元组)。")
 
 
 def model(ctx: Context) -> tuple[dict, torch.Tensor]:
@@ -46,6 +47,16 @@ def model(ctx: Context) -> tuple[dict, torch.Tensor]:
         got = seen.get("type")
         raise CheckFailed(Text(f"lenet() must return an nn.Sequential, got {got}",
                                f"lenet() 应返回 nn.Sequential，实际为 {got}"), STRUCTURE_HINT)
+    if seen.get("uninitialised"):
+        names = ", ".join(map(str, seen["uninitialised"][:4])) + (", ..." if len(seen["uninitialised"]) > 4 else "")
+        raise CheckFailed(Text(f"lenet() returned a network whose lazy layers are not initialised yet "
+                               f"(parameters {names} have no shape): it has no 61,706 parameters to check",
+                               f"lenet() 返回的网络中延后初始化的层尚未初始化（参数 {names} 还没有形状），"
+                               f"因而无法检查其 61,706 个参数"),
+                          Text("Give Conv2d/Linear their input sizes, or run one forward pass on "
+                               "torch.zeros(1, 1, 28, 28) before returning the network.",
+                               "为 Conv2d/Linear 指定输入大小，或在返回网络之前先用 torch.zeros(1, 1, 28, 28) "
+                               "做一次前向传播。"))
     return seen, X
 
 
@@ -56,8 +67,14 @@ def structure(ctx: Context) -> None:
     layers = seen.get("layers")
     if layers != BOOK_LAYERS:
         shown = ", ".join(map(str, layers)) if isinstance(layers, list) else type_name(layers)
-        raise CheckFailed(Text(f"lenet()'s layers: expected {', '.join(BOOK_LAYERS)}; got {shown}",
-                               f"lenet() 的各层：期望 {', '.join(BOOK_LAYERS)}；实际为 {shown}"), STRUCTURE_HINT)
+        text = Text(f"lenet()'s layers: expected {', '.join(BOOK_LAYERS)}; got {shown}",
+                    f"lenet() 的各层：期望 {', '.join(BOOK_LAYERS)}；实际为 {shown}")
+        if isinstance(layers, list) and "Sequential" in layers:
+            text = text + Text(" (a nested nn.Sequential block counts as one layer: put the layers themselves "
+                               "into the one nn.Sequential, e.g. nn.Sequential(*block1, *block2, ...))",
+                               "（嵌套的 nn.Sequential 块只算一层：请把各层直接放进同一个 nn.Sequential，"
+                               "例如 nn.Sequential(*block1, *block2, ...)）")
+        raise CheckFailed(text, STRUCTURE_HINT)
 
 
 @EXERCISE.check(1, "lenet() has 61,706 parameters", "lenet() 共有 61,706 个参数")
@@ -77,12 +94,7 @@ def same_function(ctx: Context) -> None:
     if not isinstance(state, dict) or not all(type(v) is torch.Tensor for v in state.values()):
         raise CheckFailed(Text("lenet()'s state_dict could not be read", "无法读取 lenet() 的 state_dict"))
     oracle_net = netspec.build(netspec.LENET)
-    try:
-        oracle_net.load_state_dict(state, strict=True)
-    except (RuntimeError, ValueError, TypeError) as exc:
-        detail = " ".join(str(exc).split())[:600]
-        raise CheckFailed(Text(f"lenet()'s weights do not fit the book's LeNet: {detail}",
-                               f"lenet() 的权重与教材的 LeNet 不匹配：{detail}"), STRUCTURE_HINT) from None
+    load_by_position(oracle_net, state)
     if isinstance(seen.get("forward_error"), str):
         error = seen["forward_error"]
         raise CheckFailed(Text(f"lenet()(X) for a batch of 4 1x28x28 inputs raised {error}",
@@ -97,11 +109,39 @@ def same_function(ctx: Context) -> None:
         raise CheckFailed(failure.text, STRUCTURE_HINT) from None
 
 
+def shapes(items) -> str:
+    """'0.weight (6, 1, 5, 5), 0.bias (6,), ...' for (key, tensor) pairs."""
+    return ", ".join(f"{key} {tuple(value.shape)}" for key, value in items)
+
+
+def load_by_position(oracle_net: torch.nn.Sequential, state: dict[str, torch.Tensor]) -> None:
+    """Load the student's state_dict into the oracle tensor by tensor, in order, so that any layer
+    names (an OrderedDict, nested blocks) work; fail, naming the first misfit, unless the number of
+    tensors and every shape match the book's LeNet."""
+    expected = oracle_net.state_dict()
+    got = list(state.items())
+    if len(got) != len(expected):
+        raise CheckFailed(Text(f"lenet()'s weights do not fit the book's LeNet: its state_dict holds {len(got)} "
+                               f"tensors ({shapes(got)}), the book's LeNet {len(expected)} ({shapes(expected.items())})",
+                               f"lenet() 的权重与教材的 LeNet 不匹配：其 state_dict 含 {len(got)} 个张量"
+                               f"（{shapes(got)}），教材的 LeNet 含 {len(expected)} 个（{shapes(expected.items())}）"),
+                          STRUCTURE_HINT)
+    for i, ((key, value), (book_key, book_value)) in enumerate(zip(got, expected.items())):
+        if value.shape != book_value.shape:
+            raise CheckFailed(Text(f"lenet()'s weights do not fit the book's LeNet: tensor {i} of its state_dict "
+                                   f"('{key}') has shape {tuple(value.shape)}, the book's ('{book_key}') "
+                                   f"{tuple(book_value.shape)}",
+                                   f"lenet() 的权重与教材的 LeNet 不匹配：其 state_dict 的第 {i} 个张量（'{key}'）"
+                                   f"形状为 {tuple(value.shape)}，教材的（'{book_key}'）为 {tuple(book_value.shape)}"),
+                              STRUCTURE_HINT)
+    oracle_net.load_state_dict(dict(zip(expected.keys(), state.values())), strict=True)
+
+
 # -- shape_trace -----------------------------------------------------------------------------------
-def expected_trace(spec: list, input_shape: tuple) -> list[tuple[str, tuple[int, ...]]]:
+def expected_trace(spec: list, input_shape: tuple, dtype: str | None = None) -> list[tuple[str, tuple[int, ...]]]:
     """Build the spec here and record each top-level layer's class name and output shape."""
-    net = netspec.build(spec)
-    X, trace = torch.rand(input_shape), []
+    net = netspec.build(spec, dtype)
+    X, trace = torch.rand(input_shape, dtype=next(net.parameters(), torch.empty(0)).dtype), []
     with torch.no_grad():
         for layer in net:
             X = layer(X)
@@ -115,6 +155,8 @@ def describe(spec: list) -> str:
     for name, kwargs in spec:
         if name == "Sequential":
             parts.append(describe(kwargs["layers"]))
+        elif name == "Reuse":
+            parts.append(f"{spec[kwargs['index']][0]} [the same object as entry {kwargs['index']}]")
         elif kwargs and name != "Dropout":
             parts.append(f"{name}({', '.join(f'{k}={v}' for k, v in kwargs.items())})")
         else:
@@ -140,22 +182,36 @@ def normalise(result: Any, call: str) -> list[tuple[str, tuple[int, ...]]]:
     return trace
 
 
-def expect_trace(ctx: Context, spec: list, input_shape: tuple, name: str | None = None) -> None:
+UNCHANGED_HINT = Text("A shape trace only reads the network: feed a random input through its layers and record each "
+                      "output's shape; do not re-initialise, train, convert (.double(), .to(...)) or freeze anything, "
+                      "and put the network back in the training mode it came in (net.train(was_training)).",
+                      "形状追踪只读取网络：把随机输入依次送入各层并记录输出形状；不要重新初始化、训练、转换"
+                      "（.double()、.to(...)）或冻结任何参数，并恢复网络原来的训练模式（net.train(was_training)）。")
+RAISED_HINT = Text("Run the layers with `for layer in net:` (net.children() lists a module placed twice only once) on "
+                   "a random input like the network's parameters (the dtype and device of next(net.parameters(), "
+                   "None)); a network without parameters takes torch.get_default_dtype().",
+                   "用 `for layer in net:` 依次运行各层（net.children() 对放在两处的同一模块只列出一次），输入的随机"
+                   "张量应与网络参数一致（与 next(net.parameters(), None) 的数据类型和设备相同）；没有参数的网络使用 "
+                   "torch.get_default_dtype()。")
+
+
+def expect_trace(ctx: Context, spec: list, input_shape: tuple, name: str | None = None,
+                 dtype: str | None = None, training: bool = True) -> None:
+    """``shape_trace`` on the network ``spec`` describes (parameters of ``dtype``, handed over in
+    training mode or not) must leave that network as it was and return the trace built here."""
     call = f"shape_trace(net, {tuple(input_shape)})"
     inputs = {"net": name or describe(spec), "input_shape": tuple(input_shape)}
+    inputs |= ({"dtype": dtype} if dtype else {}) | ({"mode": "eval"} if not training else {})
     try:
-        observed = ctx.probe("shape_trace", spec, tuple(input_shape))
+        observed = ctx.probe("shape_trace", spec, tuple(input_shape), dtype, training)
     except CheckFailed as failure:  # the student's code raised: say on which network
-        raise CheckFailed(with_inputs(failure.text, inputs), failure.hint) from None
+        raise CheckFailed(with_inputs(failure.text, inputs), failure.hint or RAISED_HINT) from None
     if observed["changed"]:
-        names = ", ".join(observed["changed"][:6]) + (", ..." if len(observed["changed"]) > 6 else "")
-        raise CheckFailed(with_inputs(Text(f"{call} changed the network's parameters ({names})",
-                                           f"{call} 改变了网络的参数（{names}）"), inputs),
-                          Text("A shape trace only reads the network: feed a random input through its layers and "
-                               "record each output's shape; do not re-initialise, train or replace anything.",
-                               "形状追踪只读取网络：把随机输入依次送入各层并记录输出形状；不要重新初始化、训练或替换任何参数。"))
+        names = "; ".join(observed["changed"][:6]) + ("; ..." if len(observed["changed"]) > 6 else "")
+        raise CheckFailed(with_inputs(Text(f"{call} changed the network it was given ({names})",
+                                           f"{call} 改变了传入的网络（{names}）"), inputs), UNCHANGED_HINT)
     got = normalise(observed["trace"], call)
-    expected = expected_trace(spec, tuple(input_shape))
+    expected = expected_trace(spec, tuple(input_shape), dtype)
     if got == expected:
         return
     if len(got) != len(expected):
@@ -176,21 +232,33 @@ def book_trace(ctx: Context) -> None:
     expect_trace(ctx, netspec.LENET, BOOK_INPUT, name="the book's LeNet (built by the grader)")
 
 
-#: Always checked before the random networks: nesting, strides, padding and a non-square batch.
-FIXED_NETWORK = (
-    [["Conv2d", {"in_channels": 2, "out_channels": 3, "kernel_size": 3, "padding": 1, "stride": 2}], ["ReLU", {}],
-     ["Sequential", {"layers": [["Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": (2, 3)}],
-                                ["MaxPool2d", {"kernel_size": 2}]]}],
-     ["Flatten", {}], ["Linear", {"in_features": 16, "out_features": 5}], ["Tanh", {}]],
-    (3, 2, 9, 12),
+#: Always checked before the random networks, in this order: nesting, strides, padding and a
+#: non-square batch; then a small float64 LeNet that shares one Sigmoid and one AvgPool2d object
+#: between its blocks (the way ``for layer in net`` runs it; ``net.children()`` lists each once),
+#: handed over in eval mode.
+FIXED_NETWORKS = (
+    {"spec": [["Conv2d", {"in_channels": 2, "out_channels": 3, "kernel_size": 3, "padding": 1, "stride": 2}],
+              ["ReLU", {}],
+              ["Sequential", {"layers": [["Conv2d", {"in_channels": 3, "out_channels": 4, "kernel_size": (2, 3)}],
+                                         ["MaxPool2d", {"kernel_size": 2}]]}],
+              ["Flatten", {}], ["Linear", {"in_features": 16, "out_features": 5}], ["Tanh", {}]],
+     "input_shape": (3, 2, 9, 12)},
+    {"spec": [["Conv2d", {"in_channels": 1, "out_channels": 2, "kernel_size": 3, "padding": 1}], ["Sigmoid", {}],
+              ["AvgPool2d", {"kernel_size": 2, "stride": 2}],
+              ["Conv2d", {"in_channels": 2, "out_channels": 3, "kernel_size": 3}],
+              ["Reuse", {"index": 1}], ["Reuse", {"index": 2}],
+              ["Flatten", {}], ["Linear", {"in_features": 6, "out_features": 4}], ["Reuse", {"index": 1}]],
+     "input_shape": (2, 1, 10, 14), "dtype": "float64", "training": False},
 )
 
 
-@EXERCISE.check(3, "shape_trace on random networks (padding, stride, pooling, BatchNorm, nested Sequential) "
-                   "and non-square batches", "shape_trace 作用于随机网络（填充、步幅、汇聚、批量规范化、嵌套 "
-                   "Sequential）和非方形的批量输入")
+@EXERCISE.check(3, "shape_trace on random networks (padding, stride, pooling, BatchNorm, nested Sequential, "
+                   "a module used twice, float64) and non-square batches, leaving the network as it was",
+                "shape_trace 作用于随机网络（填充、步幅、汇聚、批量规范化、嵌套 Sequential、同一模块用两次、"
+                "float64）和非方形的批量输入，且不改变网络")
 def random_traces(ctx: Context) -> None:
-    expect_trace(ctx, *FIXED_NETWORK)
+    for fixed in FIXED_NETWORKS:
+        expect_trace(ctx, **fixed)
 
     @ctx.given(S.network_and_input())
     def prop(case):

@@ -11,7 +11,7 @@ import torch
 from torch.nn import functional as F
 
 from . import strategies as S
-from .expect import ask, expect_close, expect_equal, show, tensor_result, with_inputs
+from .expect import Invalid, ask, expect_close, expect_equal, expect_invalid_rejected, show, tensor_result, with_inputs
 from .framework import CheckFailed, Context, Exercise, Text, type_name
 from .rules import expect_fast_enough, expect_no_builtin
 
@@ -33,6 +33,45 @@ SHAPE_HINT = Text("Per dimension: floor((n - k + 2p) / s) + 1, with p added on B
                   "整数表示高和宽取同一值，二元组为 (h, w)。")
 
 
+SIZE_RULE = Text("The statement asks for ValueError when a size or kernel size is < 1.",
+                 "题目要求：尺寸或卷积核大小小于 1 时抛出 ValueError。")
+PADDING_RULE = Text("The statement asks for ValueError when padding is < 0.", "题目要求：填充小于 0 时抛出 ValueError。")
+STRIDE_RULE = Text("The statement asks for ValueError when stride is < 1.", "题目要求：步幅小于 1 时抛出 ValueError。")
+PAIR_RULE = Text("The statement asks for ValueError for an argument that is neither an int nor an (h, w) pair "
+                 "of ints (e.g. a float, or three numbers); do not round or truncate it.",
+                 "题目要求：参数既不是整数也不是整数二元组（例如浮点数，或三个数）时抛出 ValueError；"
+                 "不要取整或截断。")
+NOT_2D_RULE = Text("The statement asks for ValueError when X or K is not a 2-D tensor.",
+                   "题目要求：X 或 K 不是二维张量时抛出 ValueError。")
+FIT_RULE = Text("The statement asks for ValueError when the kernel is larger than the PADDED input "
+                "(n + 2p) in either dimension.",
+                "题目要求：卷积核在任一维上大于填充后的输入（n + 2p）时抛出 ValueError。")
+
+#: Every ValueError the statement requires of ``conv_output_shape``, one call per rule (fit: both dimensions).
+INVALID_SHAPES: list[Invalid] = [
+    (SIZE_RULE, (0, 1), {"padding": 1}),
+    (SIZE_RULE, ((8, 8), (3, 0)), {}),
+    (PADDING_RULE, (8, 3), {"padding": -1}),
+    (STRIDE_RULE, (8, 3), {"stride": 0}),
+    (PAIR_RULE, (8, 3), {"padding": 1.5}),
+    (PAIR_RULE, (8.0, 3), {}),
+    (PAIR_RULE, (8, 3), {"padding": (1, 1, 1)}),
+    (FIT_RULE, ((3, 8), (6, 3)), {"padding": 1}),
+    (FIT_RULE, ((8, 3), (3, 6)), {"padding": 1}),
+]
+
+#: The same rules for ``corr2d_pad_stride``, plus its tensors that are not 2-D.
+INVALID_CALLS: list[Invalid] = [
+    (NOT_2D_RULE, (torch.ones(1, 5, 5), torch.ones(2, 2)), {}),
+    (NOT_2D_RULE, (torch.ones(5, 5), torch.ones(1, 2, 2)), {}),
+    (PADDING_RULE, (torch.ones(5, 5), torch.ones(2, 2)), {"padding": -1}),
+    (STRIDE_RULE, (torch.ones(5, 5), torch.ones(2, 2)), {"stride": 0}),
+    (PAIR_RULE, (torch.ones(5, 5), torch.ones(2, 2)), {"padding": 1.5}),
+    (FIT_RULE, (torch.ones(3, 5), torch.ones(6, 2)), {"padding": 1}),
+    (FIT_RULE, (torch.ones(5, 3), torch.ones(2, 6)), {"padding": 1}),
+]
+
+
 def oracle(X: torch.Tensor, K: torch.Tensor, padding=0, stride=1) -> torch.Tensor:
     return F.conv2d(S.as_4d(X), S.as_4d(K.to(X.dtype)), padding=S.as_pair(padding), stride=S.as_pair(stride))[0, 0]
 
@@ -45,14 +84,17 @@ def oracle_shape(input_size, kernel_size, padding=0, stride=1) -> tuple[int, int
 
 
 def shape_result(value: Any, what: str, inputs: dict[str, Any] | None = None) -> tuple[int, int]:
-    """Insist on a tuple or list of two ints (a torch.Size arrives as a tuple); return it as a tuple."""
-    if not (isinstance(value, (tuple, list)) and len(value) == 2 and all(type(v) is int for v in value)):
+    """Insist on a tuple of two ints, as the statement says (a torch.Size, a tuple, arrives as one; a
+    list does not pass); return it."""
+    if not (isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value)):
         got = f"{type_name(value)} {show(value)}" if isinstance(value, (tuple, list, int, float)) else type_name(value)
         raise CheckFailed(with_inputs(Text(f"{what} must return a tuple of two ints (h, w), got {got}",
                                            f"{what} 应返回由两个整数组成的元组 (h, w)，实际返回 {got}"), inputs),
-                          Text("Use integer division // (not /) and return (h, w) as Python ints.",
-                               "请使用整除 //（而不是 /），并以 Python 整数返回 (h, w)。"))
-    return tuple(value)
+                          Text("Return a tuple (h, w) of Python ints, not a list: use integer division // (not /) "
+                               "and write return h, w.",
+                               "请返回由 Python 整数组成的元组 (h, w)，而不是列表：使用整除 //（而不是 /），"
+                               "并写成 return h, w。"))
+    return value
 
 
 def expect_output(got: Any, expected: torch.Tensor, what: str, inputs: dict[str, Any]) -> None:
@@ -114,18 +156,35 @@ def defaults(ctx: Context) -> None:
     prop()
 
 
-@EXERCISE.check(1, "no built-in convolution (F.pad is fine)", "不使用内置卷积（可以使用 F.pad）")
+@EXERCISE.check(1, "invalid arguments raise ValueError (sizes < 1, padding < 0, stride < 1, non-int or "
+                "non-pair arguments, non-2-D X or K, kernel larger than the padded input)",
+                "无效参数抛出 ValueError（尺寸小于 1、填充小于 0、步幅小于 1、既非整数也非二元组、"
+                "X 或 K 非二维、卷积核大于填充后的输入）")
+def invalid_arguments(ctx: Context) -> None:
+    expect_invalid_rejected(ctx, SHAPE, INVALID_SHAPES)
+    expect_invalid_rejected(ctx, TARGET, INVALID_CALLS)
+
+
+@EXERCISE.check(1, "no built-in convolution (F.pad is fine), on a small, a 32x32 and a float64 input",
+                "不使用内置卷积（可以使用 F.pad），分别在小输入、32x32 输入和 float64 输入上检查")
 def no_builtin(ctx: Context) -> None:
-    expect_no_builtin(ctx, TARGET, torch.randn(6, 7), torch.randn(3, 2), (1, 2), (2, 1))
+    small = (torch.randn(6, 7), torch.randn(3, 2), (1, 2), (2, 1))
+    float64 = tuple(a.double() if isinstance(a, torch.Tensor) else a for a in small)
+    for args in (small, speed_inputs(0), float64):
+        expect_no_builtin(ctx, TARGET, *args)
 
 
-@EXERCISE.check(2, "speed: at most 20x the reference on 32x32, 7x7 kernel, padding 3",
+def speed_inputs(i: int) -> tuple:
+    """The speed check's case, seeded by ``i``: 32x32 input, 7x7 kernel, padding 3, stride 1.
+
+    A 7x7 kernel and stride 1: a loop over single elements is then ~50x the reference's loop
+    over windows (with 3x3, or with stride 2 where the reference computes every window, ~7x).
+    """
+    generator = torch.Generator().manual_seed(i)
+    return torch.randn(32, 32, generator=generator), torch.randn(7, 7, generator=generator), 3, 1
+
+
+@EXERCISE.check(1, "speed: at most 20x the reference on 32x32, 7x7 kernel, padding 3",
                 "速度：在 32x32 输入、7x7 卷积核、填充 3 上不慢于参考实现的 20 倍")
 def speed(ctx: Context) -> None:
-    # A 7x7 kernel and stride 1: a loop over single elements is then ~50x the reference's loop
-    # over windows (with 3x3, or with stride 2 where the reference computes every window, ~7x).
-    def make(i: int) -> tuple:
-        generator = torch.Generator().manual_seed(i)
-        return torch.randn(32, 32, generator=generator), torch.randn(7, 7, generator=generator), 3, 1
-
-    expect_fast_enough(ctx, TARGET, make, max_ratio=20)
+    expect_fast_enough(ctx, TARGET, speed_inputs, max_ratio=20)

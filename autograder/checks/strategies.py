@@ -123,14 +123,18 @@ def channels_case(draw, max_channels: int = 4, max_side: int = 7, max_kernel: in
     dtype = draw(dtypes)
     return draw(sparse_tensors((c_i, h, w), dtype)), draw(sparse_tensors((c_o, c_i, k_h, k_w), dtype))
 
+
 @st.composite
 def conv_layer_sizes(draw, max_channels: int = 16, max_side: int = 32, max_kernel: int = 7):
-    """(c_i, h, w, c_o, k_h, k_w, padding, stride), all ints, the kernel fitting the padded input."""
+    """(c_i, h, w, c_o, k_h, k_w, padding, stride): ints, except padding and stride, each an int or
+    an (h, w) pair (often non-square, as ``conv_output_shape`` takes them); the kernel fits the
+    padded input."""
     c_i, c_o = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
     h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
-    padding, stride = draw(st.integers(0, 3)), draw(st.integers(1, 4))
-    k_h = draw(st.integers(1, min(max_kernel, h + 2 * padding)))
-    k_w = draw(st.integers(1, min(max_kernel, w + 2 * padding)))
+    padding, stride = draw(int_or_pair(0, 3)), draw(int_or_pair(1, 4))
+    (p_h, p_w) = as_pair(padding)
+    k_h = draw(st.integers(1, min(max_kernel, h + 2 * p_h)))
+    k_w = draw(st.integers(1, min(max_kernel, w + 2 * p_w)))
     return c_i, h, w, c_o, k_h, k_w, padding, stride
 
 
@@ -149,7 +153,8 @@ def conv_layer_case(draw, max_side: int = 8, max_kernel: int = 4):
 
 # -- lenet: random shape-consistent networks for shape_trace ----------------------------------------
 # A network is a netspec (``autograder/worker/netspec.py``): a list of ``[class name, kwargs]``, with
-# ``["Sequential", {"layers": [...]}]`` nesting. The strategy follows the shape through every layer
+# ``["Sequential", {"layers": [...]}]`` nesting and ``["Reuse", {"index": i}]`` placing an earlier
+# activation object a second time. The strategy follows the shape through every layer
 # so each drawn network runs on its drawn input; the parent computes the expected trace by building
 # and running it.
 ACTIVATIONS = ("ReLU", "Sigmoid", "Tanh")
@@ -214,8 +219,14 @@ def _layer(draw, shape: tuple[int, ...], depth: int):
 
 @st.composite
 def _layers(draw, shape: tuple[int, ...], depth: int, low: int, high: int):
-    spec = []
+    """Entries for one Sequential; once it holds an activation, an entry may reuse that very object
+    (shape-preserving, so the shape is unchanged)."""
+    spec: list = []
     for _ in range(draw(st.integers(low, high))):
+        activations = [i for i, (name, _) in enumerate(spec) if name in ACTIVATIONS]
+        if activations and draw(st.integers(0, 3)) == 0:
+            spec.append(["Reuse", {"index": draw(st.sampled_from(activations))}])
+            continue
         entry, shape = draw(_layer(shape, depth))
         spec.append(entry)
     return spec, shape
@@ -225,7 +236,8 @@ def _layers(draw, shape: tuple[int, ...], depth: int, low: int, high: int):
 def network_and_input(draw, max_layers: int = 7):
     """(spec, input_shape): a random Sequential of 1..max_layers top-level entries (Conv2d with
     padding and stride, activations, max/avg pooling, BatchNorm2d, Dropout, Flatten, Linear,
-    nested Sequentials) and a batch of N >= 2 images, usually not square."""
+    nested Sequentials, an earlier activation object reused) and a batch of N >= 2 images, usually
+    not square."""
     input_shape = (draw(st.integers(2, 4)), draw(st.integers(1, 3)), draw(st.integers(3, 12)),
                    draw(st.integers(3, 12)))
     spec, _ = draw(_layers(input_shape, 0, 1, max_layers))

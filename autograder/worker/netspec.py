@@ -1,11 +1,14 @@
 """Networks described as data, so the parent and the worker can build the same model.
 
 A spec is a list of layers, each ``[class name, {keyword arguments}]``; ``["Sequential", {"layers":
-[...]}]`` nests. The parent draws random specs for the ``shape_trace`` checks and sends the LeNet
-spec for training; the worker builds them without importing anything of the grader's.
+[...]}]`` nests; ``["Reuse", {"index": i}]`` puts the very module object of entry ``i`` (an earlier
+entry of the same list) in a second place, as a network that shares one activation does. The parent
+draws random specs for the ``shape_trace`` checks and sends the LeNet spec for training; the worker
+builds them without importing anything of the grader's.
 """
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 LAYERS = {
@@ -26,14 +29,25 @@ LENET = [
 ]
 
 
-def build(spec: list) -> nn.Sequential:
-    """Build the ``nn.Sequential`` a spec describes; unknown layer names raise ValueError."""
-    layers = []
+#: The parameter types ``build`` can give a network (its ``dtype`` argument).
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def build(spec: list, dtype: str | None = None) -> nn.Sequential:
+    """Build the ``nn.Sequential`` a spec describes, its parameters of ``dtype`` ("float32" or
+    "float64"; None: PyTorch's default); unknown layer names and bad reuses raise ValueError."""
+    layers: list[nn.Module] = []
     for name, kwargs in spec:
         if name == "Sequential":
             layers.append(build(kwargs["layers"]))
+        elif name == "Reuse":
+            index = kwargs["index"]
+            if type(index) is not int or not 0 <= index < len(layers):
+                raise ValueError(f"Reuse of entry {index!r} in a network spec: not an earlier entry")
+            layers.append(layers[index])
         elif name in LAYERS:
             layers.append(LAYERS[name](**kwargs))
         else:
             raise ValueError(f"unknown layer {name!r} in a network spec")
-    return nn.Sequential(*layers)
+    net = nn.Sequential(*layers)
+    return net if dtype is None else net.to(DTYPES[dtype])

@@ -32,19 +32,24 @@ def _load(target, source: torch.Tensor) -> bool:
     return True
 
 
-def conv2d_layer(sub: Lookup, kernel_size, X, W, b, G, run: bool = True) -> dict:
+def conv2d_layer(sub: Lookup, kernel_size, X, W, b, G, run: bool = True, seed: int | None = None) -> dict:
     """Build ``Conv2D(kernel_size)``, load W and b, run forward on X and backward of sum(Y * G).
 
     Missing or odd attributes do not stop the probe: it reports what it found (``attributes``,
     ``loaded``) and runs as much as it can, so the parent can say exactly what is wrong. With
-    ``run=False`` it only builds the layer and reports its parameters.
+    ``run=False`` it only builds the layer (after ``torch.manual_seed(seed)`` when a seed is
+    given) and reports its parameters and the weight it starts with (``initial_weight``).
     """
+    if seed is not None:
+        torch.manual_seed(seed)
     layer = sub("conv_layer.Conv2D")(kernel_size)
     params = [[name, tuple(p.shape), p.requires_grad] for name, p in layer.named_parameters()]
     weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
     attributes = {"weight": _describe(weight), "bias": _describe(bias)}
     if not run:
-        return {"is_module": isinstance(layer, nn.Module), "params": params, "attributes": attributes}
+        initial = weight.detach().clone() if isinstance(weight, torch.Tensor) else None
+        return {"is_module": isinstance(layer, nn.Module), "params": params, "attributes": attributes,
+                "initial_weight": initial}
     loaded = {"weight": _load(weight, W), "bias": _load(bias, b)}
     Y = layer(X)
     if isinstance(Y, torch.Tensor) and Y.shape == G.shape and Y.requires_grad:
@@ -72,12 +77,20 @@ def lenet_model(sub: Lookup, X) -> dict:
     """Build the student's ``lenet()`` and return its class, layers, weights and output on X.
 
     An exception in the forward pass (e.g. layer sizes that do not fit together) is reported as
-    ``forward_error`` so that the structure can still be judged.
+    ``forward_error`` so that the structure can still be judged. The layers are the Sequential's
+    entries in order (a module placed twice counts twice, as iterating the Sequential runs it);
+    the weights come as the ordered state_dict. Parameters of lazy layers that no forward pass has
+    initialised yet are reported as ``uninitialised`` instead of the count, weights and output.
     """
     net = sub("lenet.lenet")()
     out = {"type": type(net).__name__, "is_sequential": isinstance(net, nn.Sequential)}
     if isinstance(net, nn.Module):
-        out["layers"] = [type(layer).__name__ for layer in net.children()]
+        entries = net if isinstance(net, nn.Sequential) else net.children()  # children() drops repeats
+        out["layers"] = [type(layer).__name__ for layer in entries]
+        lazy = [name for name, t in [*net.named_parameters(), *net.named_buffers()] if nn.parameter.is_lazy(t)]
+        if lazy:
+            out["uninitialised"] = lazy
+            return out
         out["num_params"] = sum(p.numel() for p in net.parameters())
         out["state"] = {k: v.detach() for k, v in net.state_dict().items()}
         net.eval()
@@ -89,17 +102,36 @@ def lenet_model(sub: Lookup, X) -> dict:
     return out
 
 
-def shape_trace(sub: Lookup, spec: list, input_shape) -> dict:
-    """Call the student's ``shape_trace`` on the network a spec describes; report its result and
-    the names of the parameters it changed (buffers such as BatchNorm's running statistics may
-    change: the book's trace runs the layers in training mode)."""
+def shape_trace(sub: Lookup, spec: list, input_shape, dtype: str | None = None, training: bool = True) -> dict:
+    """Call the student's ``shape_trace`` on the network a spec describes (parameters of ``dtype``,
+    in training mode or not); report its result and what it changed: each parameter whose values,
+    dtype, device or requires_grad differ afterwards (or that was added or removed), and the modules
+    whose training mode differs. Buffers such as BatchNorm's running statistics may change: the
+    book's trace runs the layers in training mode."""
     torch.manual_seed(0)
-    net = netspec.build(spec)
-    before = {name: p.detach().clone() for name, p in net.named_parameters()}
+    net = netspec.build(spec, dtype).train(training)
+    before = {name: (p.detach().clone(), p.requires_grad) for name, p in net.named_parameters()}
+    modes = {name: m.training for name, m in net.named_modules()}
     trace = sub("lenet.shape_trace")(net, input_shape)
     after = dict(net.named_parameters())
-    changed = sorted(name for name in before.keys() | after.keys()
-                     if name not in before or name not in after or not torch.equal(before[name], after[name].detach()))
+    changes: dict[str, list[str]] = {}  # what changed -> where, in the network's order
+    for name in [*before, *(name for name in after if name not in before)]:
+        if name not in after or name not in before:
+            changes.setdefault("removed" if name in before else "added", []).append(name)
+            continue
+        (old, flag), new = before[name], after[name]
+        for what, a, b in (("dtype", str(old.dtype).removeprefix("torch."), str(new.dtype).removeprefix("torch.")),
+                           ("device", old.device, new.device), ("requires_grad", flag, new.requires_grad)):
+            if a != b:
+                changes.setdefault(f"{what} {a} -> {b}", []).append(name)
+        if old.dtype == new.dtype and old.device == new.device and not torch.equal(old, new.detach()):
+            changes.setdefault("values", []).append(name)
+    for name, module in net.named_modules():
+        if name in modes and module.training != modes[name]:
+            where = f"net[{name.replace('.', '][')}]" if name else "net"
+            changes.setdefault(f"training mode {modes[name]} -> {module.training}", []).append(where)
+    changed = [f"{what} of {', '.join(where[:3])}" + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+               for what, where in changes.items()]
     return {"trace": trace, "changed": changed}
 
 

@@ -6,7 +6,7 @@ from .corr2d import check_fits, check_matrix, corr2d
 
 
 def to_pair(name, value, minimum):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
+    pair = (value, value) if isinstance(value, int) else tuple(value) if isinstance(value, (tuple, list)) else ()
     if len(pair) != 2 or not all(isinstance(v, int) and v >= minimum for v in pair):
         raise ValueError(f"{name} must be an int or an (h, w) pair of ints >= {minimum}, got {value!r}")
     return pair
