@@ -13,9 +13,9 @@ English
 2. ``shape_trace(net, input_shape)``: feed a random tensor of shape
    ``input_shape`` through the top-level layers of ANY ``nn.Sequential`` one
    at a time and return a list with one ``(layer class name, output shape
-   tuple)`` pair per layer (the input in the parameters' dtype). It only
-   runs forward passes: no training, and the network is left as it came (its
-   parameters, their dtype and ``requires_grad``, and its training mode).
+   tuple)`` pair per layer. It only runs forward passes: no training, and
+   the network is left as it came (its parameters, their dtype and
+   ``requires_grad``, and its training mode).
 
 Example from the book (it prints ``Conv2d output shape:  torch.Size([1, 6, 28, 28])``
 and so on)::
@@ -48,8 +48,8 @@ pooling (no ReLU, no max pooling).
    共 61,706 个参数。
 2. ``shape_trace(net, input_shape)``：把形状为 ``input_shape`` 的随机张量依次
    通过任意 ``nn.Sequential`` 的每个顶层层，返回列表，每层一项
-   ``(层的类名, 输出形状元组)``（输入的数据类型与参数相同）。只做前向传播：
-   不训练，网络保持原样（参数及其数据类型和 ``requires_grad``、训练模式都不变）。
+   ``(层的类名, 输出形状元组)``。只做前向传播：不训练，网络保持原样（参数及其
+   数据类型和 ``requires_grad``、训练模式都不变）。
 
 上例即教材 6.6.1 节打印的每层输出形状。
 

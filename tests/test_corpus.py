@@ -162,7 +162,6 @@ CAUGHT_BY: dict[str, set[str]] = {
     "lenet/ignores_input_shape": {"random_traces"},
     "lenet/trace_changes_net": {"book_trace", "random_traces"},
     "lenet/trace_children": {"random_traces"},
-    "lenet/trace_default_dtype": {"random_traces"},
     "lenet/trace_leaves_eval": {"book_trace", "random_traces"},
     "lenet/trace_freezes_params": {"book_trace", "random_traces"},
     # training (slow: each trains LeNet on Fashion-MNIST)

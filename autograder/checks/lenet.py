@@ -138,10 +138,10 @@ def load_by_position(oracle_net: torch.nn.Sequential, state: dict[str, torch.Ten
 
 
 # -- shape_trace -----------------------------------------------------------------------------------
-def expected_trace(spec: list, input_shape: tuple, dtype: str | None = None) -> list[tuple[str, tuple[int, ...]]]:
+def expected_trace(spec: list, input_shape: tuple) -> list[tuple[str, tuple[int, ...]]]:
     """Build the spec here and record each top-level layer's class name and output shape."""
-    net = netspec.build(spec, dtype)
-    X, trace = torch.rand(input_shape, dtype=next(net.parameters(), torch.empty(0)).dtype), []
+    net = netspec.build(spec)
+    X, trace = torch.rand(input_shape), []
     with torch.no_grad():
         for layer in net:
             X = layer(X)
@@ -187,23 +187,19 @@ UNCHANGED_HINT = Text("A shape trace only reads the network: feed a random input
                       "and put the network back in the training mode it came in (net.train(was_training)).",
                       "形状追踪只读取网络：把随机输入依次送入各层并记录输出形状；不要重新初始化、训练、转换"
                       "（.double()、.to(...)）或冻结任何参数，并恢复网络原来的训练模式（net.train(was_training)）。")
-RAISED_HINT = Text("Run the layers with `for layer in net:` (net.children() lists a module placed twice only once) on "
-                   "a random input like the network's parameters (the dtype and device of next(net.parameters(), "
-                   "None)); a network without parameters takes torch.get_default_dtype().",
-                   "用 `for layer in net:` 依次运行各层（net.children() 对放在两处的同一模块只列出一次），输入的随机"
-                   "张量应与网络参数一致（与 next(net.parameters(), None) 的数据类型和设备相同）；没有参数的网络使用 "
-                   "torch.get_default_dtype()。")
+RAISED_HINT = Text("Run the layers with `for layer in net:` (net.children() lists a module placed twice only once).",
+                   "用 `for layer in net:` 依次运行各层（net.children() 对放在两处的同一模块只列出一次）。")
 
 
 def expect_trace(ctx: Context, spec: list, input_shape: tuple, name: str | None = None,
-                 dtype: str | None = None, training: bool = True) -> None:
-    """``shape_trace`` on the network ``spec`` describes (parameters of ``dtype``, handed over in
-    training mode or not) must leave that network as it was and return the trace built here."""
+                 training: bool = True) -> None:
+    """``shape_trace`` on the network ``spec`` describes (handed over in training mode or not) must
+    leave that network as it was and return the trace built here."""
     call = f"shape_trace(net, {tuple(input_shape)})"
     inputs = {"net": name or describe(spec), "input_shape": tuple(input_shape)}
-    inputs |= ({"dtype": dtype} if dtype else {}) | ({"mode": "eval"} if not training else {})
+    inputs |= {} if training else {"mode": "eval"}
     try:
-        observed = ctx.probe("shape_trace", spec, tuple(input_shape), dtype, training)
+        observed = ctx.probe("shape_trace", spec, tuple(input_shape), training)
     except CheckFailed as failure:  # the student's code raised: say on which network
         raise CheckFailed(with_inputs(failure.text, inputs), failure.hint or RAISED_HINT) from None
     if observed["changed"]:
@@ -211,7 +207,7 @@ def expect_trace(ctx: Context, spec: list, input_shape: tuple, name: str | None 
         raise CheckFailed(with_inputs(Text(f"{call} changed the network it was given ({names})",
                                            f"{call} 改变了传入的网络（{names}）"), inputs), UNCHANGED_HINT)
     got = normalise(observed["trace"], call)
-    expected = expected_trace(spec, tuple(input_shape), dtype)
+    expected = expected_trace(spec, tuple(input_shape))
     if got == expected:
         return
     if len(got) != len(expected):
@@ -233,7 +229,7 @@ def book_trace(ctx: Context) -> None:
 
 
 #: Always checked before the random networks, in this order: nesting, strides, padding and a
-#: non-square batch; then a small float64 LeNet that shares one Sigmoid and one AvgPool2d object
+#: non-square batch; then a small LeNet that shares one Sigmoid and one AvgPool2d object
 #: between its blocks (the way ``for layer in net`` runs it; ``net.children()`` lists each once),
 #: handed over in eval mode.
 FIXED_NETWORKS = (
@@ -248,14 +244,14 @@ FIXED_NETWORKS = (
               ["Conv2d", {"in_channels": 2, "out_channels": 3, "kernel_size": 3}],
               ["Reuse", {"index": 1}], ["Reuse", {"index": 2}],
               ["Flatten", {}], ["Linear", {"in_features": 6, "out_features": 4}], ["Reuse", {"index": 1}]],
-     "input_shape": (2, 1, 10, 14), "dtype": "float64", "training": False},
+     "input_shape": (2, 1, 10, 14), "training": False},
 )
 
 
 @EXERCISE.check(3, "shape_trace on random networks (padding, stride, pooling, BatchNorm, nested Sequential, "
-                   "a module used twice, float64) and non-square batches, leaving the network as it was",
-                "shape_trace 作用于随机网络（填充、步幅、汇聚、批量规范化、嵌套 Sequential、同一模块用两次、"
-                "float64）和非方形的批量输入，且不改变网络")
+                   "a module used twice) and non-square batches, leaving the network as it was",
+                "shape_trace 作用于随机网络（填充、步幅、汇聚、批量规范化、嵌套 Sequential、同一模块用两次）"
+                "和非方形的批量输入，且不改变网络")
 def random_traces(ctx: Context) -> None:
     for fixed in FIXED_NETWORKS:
         expect_trace(ctx, **fixed)

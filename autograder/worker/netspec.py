@@ -8,7 +8,6 @@ builds them without importing anything of the grader's.
 """
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 LAYERS = {
@@ -29,13 +28,8 @@ LENET = [
 ]
 
 
-#: The parameter types ``build`` can give a network (its ``dtype`` argument).
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def build(spec: list, dtype: str | None = None) -> nn.Sequential:
-    """Build the ``nn.Sequential`` a spec describes, its parameters of ``dtype`` ("float32" or
-    "float64"; None: PyTorch's default); unknown layer names and bad reuses raise ValueError."""
+def build(spec: list) -> nn.Sequential:
+    """Build the ``nn.Sequential`` a spec describes; unknown layer names and bad reuses raise ValueError."""
     layers: list[nn.Module] = []
     for name, kwargs in spec:
         if name == "Sequential":
@@ -49,5 +43,4 @@ def build(spec: list, dtype: str | None = None) -> nn.Sequential:
             layers.append(LAYERS[name](**kwargs))
         else:
             raise ValueError(f"unknown layer {name!r} in a network spec")
-    net = nn.Sequential(*layers)
-    return net if dtype is None else net.to(DTYPES[dtype])
+    return nn.Sequential(*layers)

@@ -102,14 +102,14 @@ def lenet_model(sub: Lookup, X) -> dict:
     return out
 
 
-def shape_trace(sub: Lookup, spec: list, input_shape, dtype: str | None = None, training: bool = True) -> dict:
-    """Call the student's ``shape_trace`` on the network a spec describes (parameters of ``dtype``,
-    in training mode or not); report its result and what it changed: each parameter whose values,
+def shape_trace(sub: Lookup, spec: list, input_shape, training: bool = True) -> dict:
+    """Call the student's ``shape_trace`` on the network a spec describes (in training mode or not);
+    report its result and what it changed: each parameter whose values,
     dtype, device or requires_grad differ afterwards (or that was added or removed), and the modules
     whose training mode differs. Buffers such as BatchNorm's running statistics may change: the
     book's trace runs the layers in training mode."""
     torch.manual_seed(0)
-    net = netspec.build(spec, dtype).train(training)
+    net = netspec.build(spec).train(training)
     before = {name: (p.detach().clone(), p.requires_grad) for name, p in net.named_parameters()}
     modes = {name: m.training for name, m in net.named_modules()}
     trace = sub("lenet.shape_trace")(net, input_shape)
