@@ -118,9 +118,9 @@ def expect_value_error(ctx: Context, target: str, call: str, *args: Any, hint: T
     if raised is None:
         raise CheckFailed(Text(f"{call} returned a result; expected ValueError",
                                f"{call} 返回了结果；应抛出 ValueError"), hint)
-    if raised[0] != "ValueError":
-        raise CheckFailed(Text(f"{call} raised {raised[0]}: {raised[1]}; expected ValueError",
-                               f"{call} 抛出了 {raised[0]}：{raised[1]}；应抛出 ValueError"), hint)
+    if "ValueError" not in raised.classes:  # a subclass of ValueError is one
+        raise CheckFailed(Text(f"{call} raised {raised.name}: {raised.message}; expected ValueError",
+                               f"{call} 抛出了 {raised.name}：{raised.message}；应抛出 ValueError"), hint)
 
 
 #: One call that breaks a rule of the statement: (the rule, as a hint; positional args; keyword args).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from hypothesis import HealthCheck, Verbosity, given, seed as hypothesis_seed, settings
 
@@ -57,6 +57,15 @@ class StopCheck(BaseException):
     def __init__(self, text: Text, status: str, hint: Text | None = None):
         super().__init__(text.en)
         self.text, self.status, self.hint = text, status, hint
+
+
+class Raised(NamedTuple):
+    """An exception the student's code raised, as names: its class, its message, and every class it
+    is an instance of."""
+
+    name: str
+    message: str
+    classes: tuple[str, ...]
 
 
 @dataclass
@@ -138,11 +147,11 @@ class Context:
         return self._ask(self._worker, request, timeout)["value"]
 
     def call_expecting_error(self, target: str, *args: Any, timeout: float | None = None,
-                             **kwargs: Any) -> tuple[str, str] | None:
+                             **kwargs: Any) -> Raised | None:
         """Call ``module.function`` for a case where it should raise.
 
-        Returns the exception's class name and message, or ``None`` when the call returned.
-        Only the name crosses the worker boundary, so a subclass shows under its own name.
+        Returns the exception's class name, message and the names of the classes it is an instance
+        of, or ``None`` when the call returned (only names cross the worker boundary).
         An unimplemented function (``NotImplementedError``) and a lost worker stop the check
         exactly as in :meth:`call`.
         """
@@ -155,7 +164,9 @@ class Context:
             return None
         if isinstance(problem := student_exception(reply), StopCheck):
             raise problem
-        return str(reply.get("error", "Error")), str(reply.get("message", ""))
+        classes = reply.get("classes")
+        return Raised(str(reply.get("error", "Error")), str(reply.get("message", "")),
+                      tuple(map(str, classes)) if isinstance(classes, list) else ())
 
     def call_with_ops(self, target: str, *args: Any, **kwargs: Any) -> tuple[Any, Counter]:
         """Like :meth:`call`, also returning how often each ATen operator was reached."""

@@ -99,14 +99,19 @@ class Worker:
             try:
                 reply = self.handle(request)
             except BaseException as exc:  # student code may raise anything, SystemExit included
-                reply = {"ok": False, "error": type(exc).__name__, "message": describe(exc),
-                         "where": where(exc, self.package_root)}
+                reply = failure(exc) | {"where": where(exc, self.package_root)}
             reply["id"] = request.get("id")
             try:
                 write_frame(write_fd, reply)
             except Exception as exc:  # e.g. a result too large or of an odd kind to encode
-                write_frame(write_fd, {"ok": False, "error": type(exc).__name__, "message": describe(exc),
-                                       "id": request.get("id")})
+                write_frame(write_fd, failure(exc) | {"id": request.get("id")})
+
+
+def failure(exc: BaseException) -> dict:
+    """The reply for a call that raised: the exception's class, the names of every class it is an
+    instance of (a subclass of ValueError is a ValueError), and its message."""
+    return {"ok": False, "error": type(exc).__name__, "classes": [c.__name__ for c in type(exc).__mro__],
+            "message": describe(exc)}
 
 
 def main() -> None:
