@@ -127,14 +127,9 @@ def expect_loaded(seen: dict, kernel_size, inputs: dict) -> None:
 
 def build(ctx: Context, kernel_size, seed: int | None = None) -> dict:
     """Only build ``Conv2D(kernel_size)`` (after ``torch.manual_seed(seed)`` if given) and observe it."""
-    k_h, k_w = pair(kernel_size)
+    k_h, k_w = S.as_pair(kernel_size)  # the statement lets an int k stand for (k, k)
     X, W, b, G = torch.ones(k_h + 2, k_w + 3), torch.ones(k_h, k_w), torch.ones(1), torch.ones(3, 4)
     return observe(ctx, kernel_size, X, W, b, G, run=False, seed=seed)  # forward is judged by other checks
-
-
-def pair(kernel_size) -> tuple[int, int]:
-    """The (k_h, k_w) a kernel_size means: the statement lets an int k stand for (k, k)."""
-    return (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
 
 
 def initial_weight(ctx: Context, kernel_size, seed: int) -> torch.Tensor:
@@ -182,7 +177,7 @@ def parameters(ctx: Context) -> None:
                 raise CheckFailed(Text(f"{call}: unreadable parameter list", f"{call}：无法读取参数列表"))
             found[entry[0]] = (tuple(entry[1]), entry[2])
         listing = ", ".join(f"{n} {s}" for n, (s, _) in found.items()) or "none"
-        for name, shape in (("weight", pair(kernel_size)), ("bias", (1,))):
+        for name, shape in (("weight", S.as_pair(kernel_size)), ("bias", (1,))):
             if name not in found:
                 kind = seen["attributes"][name][0]
                 what = "missing" if kind == "NoneType" else f"a {kind}, not an nn.Parameter"
