@@ -1,4 +1,4 @@
-"""Padding and stride, with a bug: the padding is counted once, not on both sides."""
+"""Padding and stride, with a bug: the padding is counted once, not on both sides; no argument checks."""
 from .corr2d import corr2d
 import torch
 
