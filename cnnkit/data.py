@@ -344,12 +344,17 @@ class TensorBatches:
 
     def _batches(self, order: torch.Tensor | None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         # A shuffled pass gathers the whole split once (one kernel, not one per batch); batches are
-        # then views of that copy, so the stored split is never handed out.
+        # then views of that copy, so the stored split is never handed out. On a GPU the whole pass
+        # is scaled to float at once as well (one kernel per pass instead of one per batch); on a
+        # CPU batch by batch, which stays in the cache.
         images, labels = (self.images, self.labels) if order is None else (self.images[order], self.labels[order])
+        whole = self.device.type == "cuda" and self.resize is None
+        if whole:
+            images = self._to_float(images)
         for start in range(0, self.num_examples, self.batch_size):
             X = images[start : start + self.batch_size]
             y = labels[start : start + self.batch_size]
-            yield self._to_float(X), (y.clone() if order is None else y)
+            yield (X if whole else self._to_float(X)), (y.clone() if order is None else y)
 
     def _to_float(self, X: torch.Tensor) -> torch.Tensor:
         # uint8 / 255 gives float32 in one kernel, the same numbers as X.float().div_(255).

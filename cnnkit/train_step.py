@@ -23,12 +23,10 @@ from torch import nn
 
 from .lean_kernels import LeanKernels
 
-#: Eager calls of the first batch shape before it is captured: lazy initialisation (cuBLAS handles,
-#: the autograd engine's streams, gradient buffers) must happen outside the capture.
-WARMUP_STEPS = 3
-#: Eager calls of each later shape: that initialisation is done; one call picks (and compiles) the
-#: kernels for the new shape outside the capture.
-LATER_WARMUP_STEPS = 1
+#: Eager calls of each batch shape before it is captured: one call does the lazy initialisation
+#: (cuBLAS handles, the autograd engine's streams, gradient buffers) and picks (and compiles) the
+#: kernels for the shape, all of which must happen outside the capture.
+WARMUP_STEPS = 1
 
 Batch = Callable[[torch.Tensor, torch.Tensor], None]
 Shapes = tuple[torch.Size, torch.Size]
@@ -51,11 +49,10 @@ def _collector_paused() -> Iterator[None]:
 class GraphedBatches:
     """``fn(X, y)``, whose results stay in device tensors, replayed as CUDA graphs.
 
-    The first batch shape is captured at its call after ``WARMUP_STEPS`` eager ones, each later
-    shape after ``LATER_WARMUP_STEPS``; a captured shape is replayed from then on (the batch is
-    copied into the graph's own input tensors), so an epoch's last, smaller batch is captured in
-    the second epoch. Eager calls run inside ``settings()``. If a capture fails, a RuntimeWarning
-    says so and every later call runs eagerly.
+    Each batch shape is captured at its call after ``WARMUP_STEPS`` eager ones and replayed from
+    then on (the batch is copied into the graph's own input tensors), so an epoch's last, smaller
+    batch is captured in the second epoch. Eager calls run inside ``settings()``. If a capture
+    fails, a RuntimeWarning says so and every later call runs eagerly.
     """
 
     def __init__(self, fn: Batch, settings: Callable[[], contextlib.AbstractContextManager],
@@ -79,7 +76,7 @@ class GraphedBatches:
                 self.fn(X, y)
                 return
             self._seen[shapes] = self._seen.get(shapes, 0) + 1
-            if self._seen[shapes] <= (LATER_WARMUP_STEPS if self.captured else WARMUP_STEPS):
+            if self._seen[shapes] <= WARMUP_STEPS:
                 self._warmup(X, y)
             else:
                 self._capture(shapes, X, y)

@@ -251,6 +251,21 @@ def test_batches_do_not_alias_the_stored_split():
     assert _epoch_labels(batches) == list(range(6))
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_batches_on_the_gpu_hold_the_cpus_numbers(shuffle):
+    images = torch.randint(0, 256, (10, 5, 5), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(10)
+    on_cpu = TensorBatches(images, labels, 4, shuffle=shuffle, seed=1)
+    on_gpu = TensorBatches(images, labels, 4, shuffle=shuffle, seed=1, device="cuda")
+    for (X, y), (X_gpu, y_gpu) in zip(on_cpu, on_gpu, strict=True):
+        assert X_gpu.device.type == y_gpu.device.type == "cuda"
+        assert torch.equal(X, X_gpu.cpu()) and torch.equal(y, y_gpu.cpu())
+        X_gpu.zero_()
+        y_gpu.zero_()
+    assert torch.equal(on_gpu.images.cpu(), images.unsqueeze(1)) and torch.equal(on_gpu.labels.cpu(), labels)
+
+
 def test_batches_reject_bad_input():
     images, labels = _toy(6)
     with pytest.raises(ValueError):
