@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .lean_kernels import LeanKernels
+from .utils import Timer
 
 #: Eager calls of each batch shape before it is captured: one call does the lazy initialisation
 #: (cuBLAS handles, the autograd engine's streams, gradient buffers) and picks (and compiles) the
@@ -30,6 +31,57 @@ WARMUP_STEPS = 1
 
 Batch = Callable[[torch.Tensor, torch.Tensor], None]
 Shapes = tuple[torch.Size, torch.Size]
+#: An epoch's loss sum and correct predictions (device tensors) and its number of examples.
+Sums = tuple[torch.Tensor, torch.Tensor, int]
+
+
+def read_sums(sums: Sums) -> tuple[float, float]:
+    """Mean loss and accuracy of ``TrainStep.sums()`` (this waits for the device)."""
+    loss_sum, correct, n = sums
+    return loss_sum.item() / n, correct.item() / n
+
+
+class DeviceTimer:
+    """``Timer``'s ``start``/``stop``/``sum`` for work queued on ``device``.
+
+    On a GPU the times are the device's: ``start`` and ``stop`` record CUDA events on the current
+    stream, so timing never waits for the GPU, and ``sum()`` waits once, at the end. A host clock
+    there would time only the queueing, which can run an epoch ahead of the GPU. On the CPU it is
+    a ``Timer``.
+    """
+
+    def __init__(self, device: torch.device | str) -> None:
+        self.device = torch.device(device)
+        self.cuda = self.device.type == "cuda"
+        self._timer = Timer()
+        self._events: list[tuple[torch.cuda.Event, torch.cuda.Event]] = []
+        self._start: torch.cuda.Event | None = None
+
+    def start(self) -> None:
+        if not self.cuda:
+            self._timer.start()
+            return
+        self._start = torch.cuda.Event(enable_timing=True)
+        self._start.record(torch.cuda.current_stream(self.device))
+
+    def stop(self) -> None:
+        if not self.cuda:
+            self._timer.stop()
+            return
+        if self._start is None:
+            raise RuntimeError("DeviceTimer.stop() without a start()")
+        end = torch.cuda.Event(enable_timing=True)
+        end.record(torch.cuda.current_stream(self.device))
+        self._events.append((self._start, end))
+        self._start = None
+
+    def sum(self) -> float:
+        """Seconds between each ``start`` and its ``stop``, summed (on a GPU this waits for it)."""
+        if not self.cuda:
+            return self._timer.sum()
+        for _, end in self._events:
+            end.synchronize()
+        return sum(start.elapsed_time(end) for start, end in self._events) / 1000
 
 
 @contextlib.contextmanager
@@ -163,9 +215,14 @@ class TrainStep:
 
     def read(self) -> tuple[float, float]:
         """Mean loss and accuracy since ``reset()`` (this waits for the device)."""
+        return read_sums(self.sums())
+
+    def sums(self) -> Sums:
+        """Copies of the sums since ``reset()``, still on the device: keeping them does not wait
+        for it; ``read_sums`` turns them into (mean loss, accuracy)."""
         if self.n == 0:
             raise ValueError("no examples were trained on since reset()")
-        return self.loss_sum.item() / self.n, self.correct.item() / self.n
+        return self.loss_sum.clone(), self.correct.clone(), self.n
 
     def __call__(self, X: torch.Tensor, y: torch.Tensor) -> None:
         self.n += y.numel()
@@ -174,6 +231,12 @@ class TrainStep:
     def accuracy(self, data_iter: Iterable) -> float:
         """Fraction of correct predictions of ``net`` (in eval mode) over ``data_iter``'s batches,
         each moved to the net's device; on a GPU the forward pass is replayed as a CUDA graph."""
+        correct, total = self.count_correct(data_iter)
+        return correct.item() / total
+
+    def count_correct(self, data_iter: Iterable) -> tuple[torch.Tensor, int]:
+        """``accuracy``'s correct predictions (a copy, still on the device) and examples, so a
+        caller can read the fraction later without waiting for the device now."""
         was_training = self.net.training
         self.net.eval()
         self._eval_correct.zero_()
@@ -188,7 +251,7 @@ class TrainStep:
             self.net.train(was_training)
         if total == 0:
             raise ValueError("data_iter yielded no examples")
-        return self._eval_correct.item() / total
+        return self._eval_correct.clone(), total
 
     @contextlib.contextmanager
     def _settings(self) -> Iterator[None]:

@@ -4,7 +4,7 @@ import time
 import torch
 from torch import nn
 
-from cnnkit import Timer, TrainStep, progress
+from cnnkit import DeviceTimer, TrainStep, progress, read_sums
 
 
 def evaluate_accuracy_gpu(net: nn.Module, data_iter, device=None) -> float:
@@ -43,12 +43,13 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
     # One step = zero_grad, forward, loss, backward, update, metric sums (kept on the device, so
     # the loop never waits for the GPU); on a GPU it is replayed as one CUDA graph.
     step = TrainStep(net, loss, optimizer)
-    history = {"train_loss": [], "train_acc": [], "test_acc": [], "examples_per_sec": 0.0}
-    timer, seen = Timer(), 0
+    # The book's timer times the training passes; this one never waits for the GPU to do so.
+    timer, seen, epochs = DeviceTimer(device), 0, []
     for epoch in range(num_epochs):
         net.train()
         step.reset()
         timer.start()
+        started = time.perf_counter()
         bar = progress(train_iter, f"epoch {epoch + 1}/{num_epochs}", total=len(train_iter))
         for i, (X, y) in enumerate(bar):
             X, y = X.to(device), y.to(device)
@@ -56,16 +57,20 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
             if not bar.disable and i % 20 == 0:  # read the sums back only while someone watches
                 train_loss, train_acc = step.read()
                 bar.set_postfix(loss=f"{train_loss:.3f}", acc=f"{train_acc:.3f}",
-                                ex_s=f"{step.n / (time.perf_counter() - timer.tik):.0f}")
+                                ex_s=f"{step.n / (time.perf_counter() - started):.0f}")
         if step.n == 0:
             raise ValueError("train_iter yielded no examples")
-        train_loss, train_acc = step.read()
-        history["train_loss"].append(train_loss)
-        history["train_acc"].append(train_acc)
         timer.stop()
         seen += step.n
-        # evaluate_accuracy_gpu's number; on a GPU its forward pass is replayed as a CUDA graph.
-        history["test_acc"].append(step.accuracy(test_iter))
+        # The epoch's sums and evaluate_accuracy_gpu's count stay on the device until training
+        # ends, so no epoch waits for the GPU; on a GPU the evaluation is replayed as a CUDA graph.
+        epochs.append((step.sums(), step.count_correct(test_iter)))
+    history = {"train_loss": [], "train_acc": [], "test_acc": []}
+    for sums, (test_correct, test_total) in epochs:
+        train_loss, train_acc = read_sums(sums)
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
+        history["test_acc"].append(test_correct.item() / test_total)
     history["examples_per_sec"] = seen / timer.sum()
     print(f"loss {history['train_loss'][-1]:.3f}, train acc {history['train_acc'][-1]:.3f}, "
           f"test acc {history['test_acc'][-1]:.3f}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import gc
 import io
+import time
 import warnings
 from pathlib import Path
 
@@ -102,6 +103,43 @@ def test_train_step_accuracy_is_evaluate_accuracy_gpus_number_in_eval_mode():
     assert accuracy == evaluate_accuracy_gpu(net, data)
     with pytest.raises(ValueError, match="no examples"):
         step.accuracy([])
+
+
+def test_train_step_sums_and_counts_are_kept_copies():
+    data = batches("cpu")
+    step = stepped(fresh_net("cpu"), data, lr=0.5)
+    sums = step.sums()
+    expected = step.read()
+    correct, total = step.count_correct(data)
+    evaluated = evaluate_accuracy_gpu(step.net, data)
+    step.reset()
+    step(*data[0])
+    step.count_correct(data[:1])
+    # copies: reset(), later steps and later counts leave them alone
+    assert cnnkit.read_sums(sums) == expected
+    assert (correct.item() / total, total) == (evaluated, sum(len(y) for _, y in data))
+
+
+def test_device_timer_on_the_cpu_is_the_books_timer():
+    timer = cnnkit.DeviceTimer("cpu")
+    for _ in range(2):
+        timer.start()
+        sum(range(10_000))
+        timer.stop()
+    assert len(timer._timer.times) == 2 and timer.sum() == sum(timer._timer.times) > 0
+
+
+@needs_cuda
+def test_device_timer_times_the_gpus_work_not_its_queueing():
+    timer = cnnkit.DeviceTimer("cuda")
+    started = time.perf_counter()
+    timer.start()
+    torch.cuda._sleep(2**26)  # tens of milliseconds of GPU time, queued in microseconds
+    timer.stop()
+    queued = time.perf_counter() - started
+    assert timer.sum() > max(0.005, 5 * queued)
+    with pytest.raises(RuntimeError, match="without a start"):
+        timer.stop()
 
 
 # -- the progress bar and the training-curve figure ---------------------------------------------------
