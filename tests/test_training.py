@@ -132,6 +132,8 @@ def test_device_timer_on_the_cpu_is_the_books_timer():
 @needs_cuda
 def test_device_timer_times_the_gpus_work_not_its_queueing():
     timer = cnnkit.DeviceTimer("cuda")
+    torch.cuda._sleep(1)  # the context and the kernel's first load, before the clock runs
+    torch.cuda.synchronize()
     started = time.perf_counter()
     timer.start()
     torch.cuda._sleep(2**26)  # tens of milliseconds of GPU time, queued in microseconds
