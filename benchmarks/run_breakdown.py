@@ -4,8 +4,9 @@
 
 Trains the reference ``train_ch6`` on Fashion-MNIST twice after a warm-up run: once plainly (the
 benchmark's figure), once with the device synchronised around each CUDA-graph capture, eager
-warm-up call, evaluation and metric read-back, so that each gets its own wall-clock time
-(exclusive of the others nested in it). The rest is the replayed steps, the data and Python.
+warm-up call, evaluation and copy of an epoch's sums, so that each gets its own wall-clock time
+(exclusive of the others nested in it). The rest is the replayed steps, the data, Python and the
+read-back of the sums at the end.
 ``benchmarks/step_profile.py`` gives the time of one replayed step, to compare with the rest.
 """
 from __future__ import annotations
@@ -66,8 +67,8 @@ class Ledger:
             for patch in (
                 self.timing(GraphedBatches, "_capture", lambda g: f"captures ({g.what})"),
                 self.timing(GraphedBatches, "_warmup", lambda g: f"eager warm-up calls ({g.what})"),
-                self.timing(cnnkit.TrainStep, "accuracy", lambda s: "evaluations (besides the above)"),
-                self.timing(cnnkit.TrainStep, "read", lambda s: "metric read-backs"),
+                self.timing(cnnkit.TrainStep, "count_correct", lambda s: "evaluations (besides the above)"),
+                self.timing(cnnkit.TrainStep, "sums", lambda s: "copies of the epoch's sums"),
             ):
                 stack.enter_context(patch)
             yield
