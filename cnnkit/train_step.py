@@ -46,8 +46,8 @@ class DeviceTimer:
 
     On a GPU the times are the device's: ``start`` and ``stop`` record CUDA events on the current
     stream, so timing never waits for the GPU, and ``sum()`` waits once, at the end. A host clock
-    there would time only the queueing, which can run an epoch ahead of the GPU. On the CPU it is
-    a ``Timer``.
+    there would time only the queueing, which can run an epoch ahead of the GPU; each ``stop()``
+    there needs a ``start()`` before it. On the CPU it is a ``Timer``.
     """
 
     def __init__(self, device: torch.device | str) -> None:
@@ -180,6 +180,8 @@ class TrainStep:
     ``loss_sum`` (float) and ``correct`` (int64) are device tensors, so the training loop never
     waits for the GPU; ``reset()`` zeroes them, ``read()`` returns ``(mean loss, accuracy)``.
     ``accuracy(data_iter)`` is ``evaluate_accuracy_gpu``'s number for the trained net.
+    ``sums()`` and ``count_correct(data_iter)`` give the same numbers as device tensors, to read
+    later: a loop that keeps them never waits for the GPU.
     ``graphs=None`` means: use CUDA graphs when the parameters are on a CUDA device.
     """
 
