@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -256,7 +256,10 @@ def accuracy_of(state: Any, images: torch.Tensor, labels: torch.Tensor) -> float
     return correct / len(labels)
 
 
-def once(ctx: Context, key: str, observation: Callable[[], dict]) -> dict:
+T = TypeVar("T")
+
+
+def once(ctx: Context, key: str, observation: Callable[[], T]) -> T:
     """``observation()`` at most once per run, shared by the checks that read it: its answer, or the
     failure it raised, is kept in ``ctx.memo[key]``."""
     if key not in ctx.memo:
@@ -374,6 +377,12 @@ def lr_response(states: list) -> tuple[float, float] | None:
     return factor, deviation
 
 
+def lr_moves(ctx: Context) -> tuple[float, float] | None:
+    """``lr_response`` of this run's one-step runs, computed once: ``follows_lr`` judges it, and
+    ``history_format`` reads the reported loss only where it holds."""
+    return once(ctx, "lr_moves", lambda: lr_response(one_steps(ctx)["states"]))
+
+
 def call_text(ctx: Context) -> str:
     b = budget(ctx)
     return (f"train_ch6(lenet, train_iter, test_iter, num_epochs={b.epochs}, lr={b.lr:g}, "
@@ -428,7 +437,7 @@ def expect_mean_training_loss(ctx: Context) -> None:
     ``follows_lr``'s failure, not this check's."""
     try:
         seen = one_steps(ctx)
-        response = lr_response(seen["states"])
+        response = lr_moves(ctx)
     except CheckFailed:
         return
     history = seen["histories"][0]
@@ -565,12 +574,11 @@ def reaches_accuracy(ctx: Context) -> Text:
                    "moves the weights in proportion to lr",
                 "train_ch6 使用传入的 lr 训练：从同一初始权重出发在同一小批量上走一步，权重的变化与 lr 成正比")
 def follows_lr(ctx: Context) -> Text:
-    states = one_steps(ctx)["states"]
     runs = (f"train_ch6(net, [(X, y)], [(X, y)], num_epochs=1, lr=...) with lr = "
             f"{', '.join(f'{lr:g}' for lr in PROBE_LRS)}, each from the same initial weights")
     hint = Text("Give the optimizer the lr argument: torch.optim.SGD(net.parameters(), lr=lr).",
                 "把参数 lr 传给优化器：torch.optim.SGD(net.parameters(), lr=lr)。")
-    response = lr_response(states)
+    response = lr_moves(ctx)
     if response is None:
         raise CheckFailed(Text(f"{runs}: every run left the same weights, so train_ch6 does not train with the lr "
                                f"it is given", f"{runs}：每次运行得到的权重都相同，说明 train_ch6 没有用传入的 lr 训练"),
