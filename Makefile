@@ -5,12 +5,20 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # The PyTorch build to install; override for another platform, e.g. TORCH="torch torchvision".
 TORCH ?= torch==2.14.1 torchvision==0.29.1
+# That build fills about 6 GB of the venv and pip unpacks beside it: set up only with this much free.
+SETUP_FREE_GB ?= 8
 
 .PHONY: setup demo test student-test release gradescope clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
+	@free=$$(df -Pk $(dir $(VENV)) | awk 'NR == 2 { print int($$4 / 1048576) }'); \
+	if [ "$$free" -lt $(SETUP_FREE_GB) ]; then \
+		echo "make setup: installing PyTorch into $(VENV) needs $(SETUP_FREE_GB) GB free on this disk;" \
+			"$$free GB are free (df -h $(dir $(VENV))). Free some space, or set SETUP_FREE_GB for a smaller TORCH build." >&2; \
+		exit 1; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(TORCH)
 	$(PY) -m pip install --quiet -e '.[instructor]'
