@@ -155,6 +155,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "lenet/relu": {"structure", "same_function"},
     "lenet/max_pool": {"structure", "same_function"},
     "lenet/missing_padding": {"parameter_count", "same_function"},
+    "lenet/frozen_convolution": {"parameter_count"},
     "lenet/sigmoid_on_output": {"structure", "same_function"},
     "lenet/trace_input_shapes": {"book_trace", "random_traces"},
     "lenet/recursive_trace": {"random_traces"},

@@ -77,13 +77,27 @@ def structure(ctx: Context) -> None:
         raise CheckFailed(text, STRUCTURE_HINT)
 
 
-@EXERCISE.check(1, "lenet() has 61,706 parameters", "lenet() 共有 61,706 个参数")
+@EXERCISE.check(1, "lenet() has 61,706 parameters, all trainable", "lenet() 共有 61,706 个参数，全部可训练")
 def parameter_count(ctx: Context) -> None:
     seen, _ = model(ctx)
     count = seen.get("num_params")
     if type(count) is not int or count != BOOK_PARAMETERS:
         raise CheckFailed(Text(f"lenet() has {count!r} parameters, expected {BOOK_PARAMETERS:,}",
                                f"lenet() 的参数个数为 {count!r}，期望 {BOOK_PARAMETERS:,}"), STRUCTURE_HINT)
+    frozen = seen.get("frozen")
+    if not isinstance(frozen, list) or not all(type(name) is str for name in frozen):
+        raise CheckFailed(Text(f"lenet()'s parameters could not be read (got {type_name(frozen)})",
+                               f"无法读取 lenet() 的参数（得到 {type_name(frozen)}）"))
+    if frozen:
+        names = ", ".join(frozen[:4]) + (", ..." if len(frozen) > 4 else "")
+        raise CheckFailed(Text(f"lenet() has {BOOK_PARAMETERS:,} parameters, but {len(frozen)} of its parameter "
+                               f"tensors do not require grad ({names}): training would leave them as initialised",
+                               f"lenet() 有 {BOOK_PARAMETERS:,} 个参数，但其中 {len(frozen)} 个参数张量不需要梯度"
+                               f"（{names}）：训练不会更新它们"),
+                          Text("Leave every parameter trainable: do not call requires_grad_(False) on the network or its "
+                               "layers (nor set p.requires_grad = False).",
+                               "让所有参数都可训练：不要对网络或其中的层调用 requires_grad_(False)"
+                               "（也不要设置 p.requires_grad = False）。"))
 
 
 @EXERCISE.check(2, "lenet() computes the book's function: its weights in the grader's LeNet give the same output",

@@ -79,8 +79,9 @@ def lenet_model(sub: Lookup, X) -> dict:
     An exception in the forward pass (e.g. layer sizes that do not fit together) is reported as
     ``forward_error`` so that the structure can still be judged. The layers are the Sequential's
     entries in order (a module placed twice counts twice, as iterating the Sequential runs it);
-    the weights come as the ordered state_dict. Parameters of lazy layers that no forward pass has
-    initialised yet are reported as ``uninitialised`` instead of the count, weights and output.
+    the weights come as the ordered state_dict, and the parameters that do not require grad (which
+    training would leave as initialised) as ``frozen``. Parameters of lazy layers that no forward
+    pass has initialised yet are reported as ``uninitialised`` instead of the count, weights and output.
     """
     net = sub("lenet.lenet")()
     out = {"type": type(net).__name__, "is_sequential": isinstance(net, nn.Sequential)}
@@ -92,6 +93,7 @@ def lenet_model(sub: Lookup, X) -> dict:
             out["uninitialised"] = lazy
             return out
         out["num_params"] = sum(p.numel() for p in net.parameters())
+        out["frozen"] = [name for name, p in net.named_parameters() if not p.requires_grad]
         out["state"] = {k: v.detach() for k, v in net.state_dict().items()}
         net.eval()
         try:

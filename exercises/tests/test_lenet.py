@@ -46,6 +46,12 @@ def test_parameter_count(ex):
     expect_equal(count, 61706, "number of parameters of lenet() (LeNet-5 of 6.6.1) / 参数个数")
 
 
+def test_parameters_are_trainable(ex):
+    frozen = [name for name, p in ex.lenet().named_parameters() if not p.requires_grad]
+    expect_equal(frozen, [], "parameters of lenet() that do not require grad (training would not move them)"
+                             " / 不需要梯度的参数（训练不会更新它们）")
+
+
 @pytest.mark.book
 def test_book_shape_trace(ex):
     trace = ex.shape_trace(ex.lenet(), (1, 1, 28, 28))
