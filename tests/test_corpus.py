@@ -176,6 +176,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "training/test_acc_before_training": {"history_format"},
     "training/test_acc_on_train_iter": {"history_format"},
     "training/train_loss_not_per_example": {"history_format"},
+    "training/speed_of_one_epoch": {"history_format"},
     "training/lr_ignored": {"follows_lr"},
     "training/evaluate_ignores_device": {"evaluate_accuracy"},
     "training/evaluate_in_training_mode": {"evaluate_accuracy"},

@@ -9,7 +9,10 @@ the worker trains a fresh LeNet on real Fashion-MNIST training images only (its 
 held-out slice of the training split, drawn here). The parent then loads the trained weights into
 its own LeNet and measures the accuracy ITSELF on the official 10,000-image test set, which the
 worker never sees. Of the numbers the submission reports, the last test accuracy is compared with
-the parent's own measurement on the same held-out images; the rest are checked for their format.
+the parent's own measurement on the same held-out images, the first one-step run's training loss
+(below) with the parent's on that batch, and ``examples_per_sec`` with the parent's clock: the whole
+call, timed from outside, must not be faster than the rate reported for its training time. The
+training accuracies are checked for their format.
 ``follows_lr`` runs ``train_ch6`` three more times, one step each on one random batch with three
 learning rates (``learning_rate`` probe), and checks that the weights move in proportion to lr.
 
@@ -22,6 +25,7 @@ import dataclasses
 import functools
 import json
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +82,12 @@ TRAINING_SPLIT = 60_000
 #: held-out images: 20 of 2,000 images whose two best logits nearly tie (a GPU worker computes in
 #: TF32, the parent in float32). A number from an earlier epoch is usually off by more.
 REPORTED_ACCURACY_TOLERANCE = 0.01
+#: The least reported ``examples_per_sec``, as a fraction of the rate the parent clocks for the whole
+#: training call (epochs x images / its seconds, data loading and evaluations included). The rate of
+#: training time alone is higher still, so a correct number is at least 1x; half allows a per-epoch
+#: rate measured in an epoch that ran slower than the others. Counting one epoch (or batches), or
+#: using milliseconds, lands at 1 / epochs or far lower.
+EXAMPLES_PER_SEC_FLOOR = 0.5
 
 
 def split(seed: int, b: Budget) -> tuple[torch.Tensor, torch.Tensor]:
@@ -274,16 +284,19 @@ def once(ctx: Context, key: str, observation: Callable[[], T]) -> T:
 
 
 def trained(ctx: Context) -> dict:
-    """The ``train`` probe's observation for this run, shared by three of the checks below."""
+    """The ``train`` probe's observation for this run, shared by three of the checks below, with
+    ``wall_seconds``: how long the whole probe took, as the parent clocked it."""
     root = data_root(ctx)
 
     def train() -> dict:
         b, seed = budget(ctx), training_seed(ctx)
+        started = time.perf_counter()
         seen = observe(ctx, "train", root, *split(seed, b), b.batch_size, b.epochs, b.lr,
                        ctx.options.device, seed, timeout=b.timeout)
         if not isinstance(seen.get("state"), dict):
             raise CheckFailed(NOT_OBSERVED)
-        return seen
+        # Clocked here, so whatever the worker sent under this name is replaced.
+        return seen | {"wall_seconds": time.perf_counter() - started}
 
     return once(ctx, "trained", train)
 
@@ -391,9 +404,10 @@ def call_text(ctx: Context) -> str:
 
 @EXERCISE.check(2, "train_ch6 returns the history: per epoch train_loss (the mean cross-entropy per example), "
                    "train_acc and test_acc (measured on all of test_iter after each epoch, the last as the grader "
-                   "measures it), and examples_per_sec",
+                   "measures it), and examples_per_sec (the examples of all epochs per second of training)",
                 "train_ch6 返回训练记录：每个迭代周期的 train_loss（每个样本的平均交叉熵）、train_acc 和 test_acc"
-                "（每个迭代周期结束后在整个 test_iter 上测得，最后一项须与评分程序测得的精度一致），以及 examples_per_sec")
+                "（每个迭代周期结束后在整个 test_iter 上测得，最后一项须与评分程序测得的精度一致），以及 examples_per_sec"
+                "（所有迭代周期的样本数除以训练秒数）")
 def history_format(ctx: Context) -> Text:
     history = trained(ctx).get("history")
     call, epochs = call_text(ctx), budget(ctx).epochs
@@ -422,11 +436,34 @@ def history_format(ctx: Context) -> Text:
         shown = repr(speed) if number(speed) else type_name(speed)
         raise CheckFailed(Text(f"{call}: history['examples_per_sec'] must be a positive number, got {shown}",
                                f"{call}：history['examples_per_sec'] 应为正数，实际为 {shown}"))
+    expect_examples_per_sec(ctx, speed)
     ctx.attach("training.png", training_curve(history))
     expect_test_iter_evaluated(ctx, trained(ctx).get("test_batches"))
     expect_measured_test_accuracy(ctx, history["test_acc"][-1])
     expect_mean_training_loss(ctx)
     return curve_in_numbers(history)
+
+
+def expect_examples_per_sec(ctx: Context, reported: float) -> None:
+    """Fail unless the reported training speed is at least ``EXAMPLES_PER_SEC_FLOOR`` of the speed
+    the parent clocked for the whole ``train`` probe: every example of every epoch, over the seconds
+    the call took from outside (which only adds to the training time)."""
+    b = budget(ctx)
+    examples, seconds = b.epochs * b.train_images, trained(ctx)["wall_seconds"]
+    clocked = examples / seconds
+    if reported < EXAMPLES_PER_SEC_FLOOR * clocked:
+        call = call_text(ctx)
+        raise CheckFailed(Text(f"{call}: history['examples_per_sec'] is {reported:,.1f}, but the call trained "
+                               f"{examples:,} examples ({b.epochs} x {b.train_images:,}) in {seconds:.1f} s as the "
+                               f"grader clocked it from outside, data loading and evaluations included: "
+                               f"{clocked:,.0f} per second",
+                               f"{call}：history['examples_per_sec'] 为 {reported:,.1f}，但评分程序从外部计时，"
+                               f"这次调用在 {seconds:.1f} 秒内（含读取数据和评估）训练了 {examples:,} 个样本"
+                               f"（{b.epochs} x {b.train_images:,}），即每秒 {clocked:,.0f} 个"),
+                          Text("Count every training example of every epoch (metric[2] * num_epochs if the metric "
+                               "holds one epoch) and divide by the seconds of training (timer.sum()).",
+                               "统计所有迭代周期中的全部训练样本（若 metric 只含一个迭代周期，则为 "
+                               "metric[2] * num_epochs），再除以训练所用的秒数（timer.sum()）。"))
 
 
 def expect_mean_training_loss(ctx: Context) -> None:
