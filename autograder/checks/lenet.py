@@ -33,6 +33,11 @@ TRACE_HINT = Text("One entry per top-level layer, as `for layer in net:` visits 
                   "放在两处的同一模块算两项）：(type(layer).__name__, 该层输出形状的元组)。")
 
 
+def listed(names: list, limit: int = 4, sep: str = ", ") -> str:
+    """The first ``limit`` names joined by ``sep``, with "..." when there are more."""
+    return sep.join(map(str, names[:limit])) + (f"{sep}..." if len(names) > limit else "")
+
+
 def model(ctx: Context) -> tuple[dict, torch.Tensor]:
     """The ``lenet_model`` observation of a fresh ``lenet()`` on a fixed batch of 4 images."""
     # Contrasted inputs (3 x standard normal): with the small initial weights the sigmoids leave
@@ -48,7 +53,7 @@ def model(ctx: Context) -> tuple[dict, torch.Tensor]:
         raise CheckFailed(Text(f"lenet() must return an nn.Sequential, got {got}",
                                f"lenet() 应返回 nn.Sequential，实际为 {got}"), STRUCTURE_HINT)
     if seen.get("uninitialised"):
-        names = ", ".join(map(str, seen["uninitialised"][:4])) + (", ..." if len(seen["uninitialised"]) > 4 else "")
+        names = listed(seen["uninitialised"])
         raise CheckFailed(Text(f"lenet() returned a network whose lazy layers are not initialised yet "
                                f"(parameters {names} have no shape): it has no 61,706 parameters to check",
                                f"lenet() 返回的网络中延后初始化的层尚未初始化（参数 {names} 还没有形状），"
@@ -89,7 +94,7 @@ def parameter_count(ctx: Context) -> None:
         raise CheckFailed(Text(f"lenet()'s parameters could not be read (got {type_name(frozen)})",
                                f"无法读取 lenet() 的参数（得到 {type_name(frozen)}）"))
     if frozen:
-        names = ", ".join(frozen[:4]) + (", ..." if len(frozen) > 4 else "")
+        names = listed(frozen)
         raise CheckFailed(Text(f"lenet() has {BOOK_PARAMETERS:,} parameters, but {len(frozen)} of its parameter "
                                f"tensors do not require grad ({names}): training would leave them as initialised",
                                f"lenet() 有 {BOOK_PARAMETERS:,} 个参数，但其中 {len(frozen)} 个参数张量不需要梯度"
@@ -217,7 +222,7 @@ def expect_trace(ctx: Context, spec: list, input_shape: tuple, name: str | None 
     except CheckFailed as failure:  # the student's code raised: say on which network
         raise CheckFailed(with_inputs(failure.text, inputs), failure.hint or RAISED_HINT) from None
     if observed["changed"]:
-        names = "; ".join(observed["changed"][:6]) + ("; ..." if len(observed["changed"]) > 6 else "")
+        names = listed(observed["changed"], limit=6, sep="; ")
         raise CheckFailed(with_inputs(Text(f"{call} changed the network it was given ({names})",
                                            f"{call} 改变了传入的网络（{names}）"), inputs), UNCHANGED_HINT)
     got = normalise(observed["trace"], call)
