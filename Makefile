@@ -1,4 +1,5 @@
-# `make demo` (set up, then grade the reference and a sample student), `make test`, and for a course
+# `make demo` (set up, then grade the reference and a sample student), `make test` (everything),
+# `make test-fast` (the fast tier, under 3 minutes), `make lint` (ruff), and for a course
 # `make release OUT=../ch6-student` (the student repository) and `make gradescope OUT=autograder.zip`.
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ TORCH ?= torch==2.14.1 torchvision==0.29.1
 # That build fills about 6 GB of the venv and pip unpacks beside it: set up only with this much free.
 SETUP_FREE_GB ?= 8
 
-.PHONY: setup demo test student-test release gradescope clean
+.PHONY: setup demo test test-fast lint student-test release gradescope clean
 
 setup: $(VENV)/.installed
 
@@ -21,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[instructor]'
+	$(PY) -m pip install --quiet -e '.[instructor,dev]'
 	touch $@
 
 demo: setup
@@ -32,6 +33,13 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest tests -ra --durations=15
+
+test-fast: setup
+	$(PY) -m pytest tests/fast -ra --durations=10
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 student-test: setup
 	$(PY) -m pytest exercises

@@ -1,8 +1,9 @@
-"""Command line: a thin layer over ``runner.grade`` and the report renderers.
+"""Command line: a thin layer over the API functions, whose defaults it shows and reuses.
 
-Exit status: 0 when grading completed (whatever the score), 1 when ``--fail-under`` (a percentage
-of the points graded) is not met, 2 when grading could not run (bad arguments, unreadable
-submission).
+``grade`` is ``runner.grade``; ``grade-all`` is ``batch.run_batch``; ``release``, ``gradescope build``
+and ``nbgrader build`` are ``ship`` and ``nbgrader``. Exit status: 0 when the command completed
+(whatever the score), 1 when ``--fail-under`` (a percentage of the points graded) is not met, 2 when
+it could not run (bad arguments, unreadable submission, unusable settings).
 """
 from __future__ import annotations
 
@@ -10,37 +11,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from .checks import EXERCISE_NAMES
-from .checks.framework import Options
+from . import config, validation
+from .files import atomic_write, save_attachments
 from .load import SubmissionError
-from .report.render import FORMATS
-from .runner import grade
-from . import config as limits
+from .report import FORMATS
+from .validation import SettingsError
 
 EXAMPLES = """examples:
   autograde grade exercises/                      grade a filled-in copy of exercises/
   autograde grade path/to/student-repo --json out.json --only corr2d,pooling
   autograde grade solutions --format markdown --lang zh
 """
-
-
-def parse_only(value: str) -> list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in EXERCISE_NAMES]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown exercise {', '.join(unknown)}; choose from {', '.join(EXERCISE_NAMES)}")
-    return names
-
-
-def parse_percent(value: str) -> float:
-    """``--fail-under``: a percentage from 0 to 100."""
-    try:
-        percent = float(value)
-    except ValueError:
-        percent = float("nan")
-    if not 0 <= percent <= 100:
-        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {value!r}")
-    return percent
 
 
 def parse_save(value: str) -> tuple[str, str]:
@@ -52,12 +33,14 @@ def parse_save(value: str) -> tuple[str, str]:
     return fmt, path
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="autograde", description="Grade d2l CNN-chapter exercises with hidden property-based checks; "
-        "student code runs in a separate worker process.", epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+def parse_percent(value: str) -> float:
+    try:
+        return validation.percent(value)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_grade_parser(commands: argparse._SubParsersAction) -> None:
     g = commands.add_parser("grade", help="grade one submission", epilog=EXAMPLES,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     g.add_argument("submission", help="a folder with the exercise modules, a repository root containing exercises/, "
@@ -68,40 +51,39 @@ def build_parser() -> argparse.ArgumentParser:
                    "gradescope:/autograder/results/results.json (repeatable)")
     g.add_argument("--attachments", metavar="DIR", help="write the grader's drawings for the feedback into DIR "
                    "(training.png: the training curve of the submission's train_ch6)")
-    g.add_argument("--only", metavar="EX[,EX...]", type=parse_only, action="extend",
-                   help=f"grade only these exercises ({', '.join(EXERCISE_NAMES)})")
     g.add_argument("--format", choices=sorted(FORMATS), default="text", help="what to print (default: text)")
-    g.add_argument("--lang", choices=("en", "zh"), default="en", help="language of messages (default: en)")
-    g.add_argument("--seed", type=int, help="seed for the hidden tests (default: fixed, derandomized)")
     g.add_argument("--fail-under", type=parse_percent, metavar="PERCENT",
                    help="exit with status 1 when the score is below PERCENT of the points graded (all "
                    "exercises: 100 points, so points and percent agree; with --only, of those exercises' points)")
-    limits.add_options(g)  # --config, --memory, --timeout, --no-sandbox: autograder/config.py
-    limits.add_training_options(g)  # --device, --training-budget
-    from . import batch  # `grade-all`: its options and logic live in autograder/batch.py
+    config.add_settings_options(g)
+    g.set_defaults(handler=run_grade)
 
-    batch.add_parser(commands, parse_only, limits.add_options, limits.add_training_options)
-    from .nbgrader import build as nbgrader_build  # `nbgrader build`: autograder/nbgrader/build.py
 
-    nbgrader_build.add_parser(commands)
-    from .ship import gradescope, release  # `release`, `gradescope build`: autograder/ship/
+def build_parser() -> argparse.ArgumentParser:
+    from . import batch, nbgrader, ship
 
-    release.add_parser(commands)
-    gradescope.add_parser(commands)
+    parser = argparse.ArgumentParser(
+        prog="autograde", description="Grade d2l CNN-chapter exercises with hidden property-based checks; "
+        "student code runs in a separate worker process.", epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_grade_parser(commands)
+    batch.add_parser(commands)
+    nbgrader.add_parser(commands)
+    ship.add_parsers(commands)
     return parser
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from .batch import atomic_write, save_attachments  # temporary file + rename: never half a report
+    from .runner import grade
 
-    config = limits.worker_config(args)
-    options = Options(seed=args.seed, device=limits.training_device(args.device), training_budget=args.training_budget)
-    report = grade(args.submission, only=args.only, options=options, config=config)
+    settings = config.settings_from_args(args)
+    report = grade(args.submission, settings)
     for fmt, path in ([("json", args.json)] if args.json else []) + args.save:
-        atomic_write(Path(path), FORMATS[fmt](report, args.lang))
+        atomic_write(Path(path), FORMATS[fmt](report))
     if args.attachments:
         save_attachments(report, Path(args.attachments))
-    sys.stdout.write(FORMATS[args.format](report, args.lang))
+    sys.stdout.write(FORMATS[args.format](report))
     if args.fail_under is not None and 100 * report.score < args.fail_under * report.max_score:
         return 1
     return 0
@@ -113,17 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if args.command == "grade-all":
-        from . import batch
-
-        return batch.run_cli(args, limits.worker_config(args))
-    if args.command in ("nbgrader", "release", "gradescope"):
-        return args.handler(args)
     try:
-        return run_grade(args)
-    except (SubmissionError, limits.ConfigError) as exc:
-        print(f"autograde: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"autograde: error: {exc}", file=sys.stderr)
+        return args.handler(args)
+    except (SubmissionError, SettingsError, OSError) as exc:
+        print(f"autograde {args.command}: error: {exc}", file=sys.stderr)
         return 2

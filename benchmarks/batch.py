@@ -18,8 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.batch import Progress, run_batch  # noqa: E402
-from autograder.checks import EXERCISE_NAMES, exercises  # noqa: E402
+from autograder.batch import run_batch  # noqa: E402
+from autograder.batch.progress import Progress  # noqa: E402
+from autograder.registry import NAMES as EXERCISE_NAMES  # noqa: E402
+from autograder.settings import Settings  # noqa: E402
 from tests.test_batch import BROKEN, copy_modules, make_broken  # noqa: E402
 
 
@@ -50,7 +52,7 @@ def figures(label: str, outcome, wall: float) -> None:
 
 def run(submissions: Path, results: Path, jobs: int, only: list[str], executor: str, label: str) -> None:
     start = time.perf_counter()
-    outcome = run_batch(submissions, results, jobs=jobs, only=only, executor=executor,
+    outcome = run_batch(submissions, results, Settings(exercises=only), jobs=jobs, executor=executor,
                         progress=Progress(0, 0, tty=False, stream=open("/dev/null", "w")))
     figures(label, outcome, time.perf_counter() - start)
     for meta in outcome.metas.values():  # a reference copy below full marks: say which check lost points
@@ -69,7 +71,7 @@ def main() -> None:
     parser.add_argument("--executor", choices=("thread", "process"), default="thread")
     parser.add_argument("--compare", action="store_true", help="thread pool vs process pool on a smaller class")
     args = parser.parse_args()
-    only = [e.name for e in exercises() if e.name != "training"]
+    only = [name for name in EXERCISE_NAMES if name != "training"]
     print(f"exercises: {','.join(only)} (of {','.join(EXERCISE_NAMES)}); -j {args.jobs}", flush=True)
     with tempfile.TemporaryDirectory(prefix="cnnkit-bench-batch-") as scratch:
         scratch = Path(scratch)
@@ -84,7 +86,7 @@ def main() -> None:
         run(scratch / "class", scratch / "results", args.jobs, only, args.executor,
             f"{args.executor} pool, -j {args.jobs}")
         start = time.perf_counter()
-        again = run_batch(scratch / "class", scratch / "results", jobs=args.jobs, only=only,
+        again = run_batch(scratch / "class", scratch / "results", Settings(exercises=only), jobs=args.jobs,
                           progress=Progress(0, 0, tty=False, stream=open("/dev/null", "w")))
         print(f"resume (nothing to grade): {again.resumed} finished reports checked in "
               f"{time.perf_counter() - start:.2f} s", flush=True)

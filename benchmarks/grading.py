@@ -13,10 +13,12 @@ from pathlib import Path
 
 import torch
 
-from autograder.checks import EXERCISE_NAMES
+from autograder.registry import NAMES as EXERCISE_NAMES
 from autograder.load import reference_submission
 from autograder.runner import grade
-from autograder.worker.client import WorkerConfig, WorkerProcess, prepare_space
+from autograder.settings import WorkerConfig
+from autograder.worker.client import WorkerProcess
+from autograder.worker.space import prepare_space
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +47,7 @@ def main() -> None:
     only = [name for name in EXERCISE_NAMES if name != "training"]
     for run in range(3):
         start = time.perf_counter()
-        report = grade(ROOT / "solutions", only=only)
+        report = grade(ROOT / "solutions", exercises=only)
         elapsed = time.perf_counter() - start
         per = ", ".join(f"{e.name} {sum(c.seconds for c in e.checks):.1f}s" for e in report.exercises)
         print(f"run {run + 1}: full submission without training {elapsed:.1f} s "

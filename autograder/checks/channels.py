@@ -11,10 +11,11 @@ from torch.nn import functional as F
 
 from . import strategies as S
 from .expect import ask, expect_close, expect_invalid_rejected, expect_matches
-from .framework import Context, Exercise, Text
+from .framework import Context, checks_of
+from ..text import Text
 from .rules import expect_fast_enough, expect_no_builtin, expect_one_matmul
 
-EXERCISE = Exercise("channels", modules=("channels",))
+EXERCISE = checks_of("channels")
 MULTI_IN = "channels.corr2d_multi_in"
 MULTI_IN_OUT = "channels.corr2d_multi_in_out"
 ONE_BY_ONE = "channels.corr2d_multi_in_out_1x1"

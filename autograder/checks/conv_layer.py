@@ -3,7 +3,7 @@
 The layer is built and driven in the worker by the ``conv2d_layer`` probe; the oracle is
 ``F.conv2d(x, W) + b`` and, for gradients, autograd on that oracle here in the parent.
 ``learn_kernel`` runs through the ``seeded_call`` probe, so its random initialisation is
-reproducible (seeds ``ctx.options.seed`` (or 0) + i); the layer's random start is read through
+reproducible (seeds ``ctx.settings.seed`` (or 0) + i); the layer's random start is read through
 ``conv2d_layer`` with a seed.
 """
 from __future__ import annotations
@@ -17,9 +17,10 @@ from cnnkit.rules import forbidden_ops
 
 from . import strategies as S
 from .expect import Invalid, expect_close, expect_invalid_rejected, show, tensor_result, with_inputs
-from .framework import CheckFailed, Context, Exercise, Text, type_name
+from .framework import CheckFailed, Context, checks_of, type_name
+from ..text import Text
 
-EXERCISE = Exercise("conv_layer", modules=("corr2d", "conv_layer"))
+EXERCISE = checks_of("conv_layer")
 LEARN = "conv_layer.learn_kernel"
 
 #: The edge experiment is run with this many seeds; every result must be within EDGE_TOLERANCE
@@ -243,7 +244,7 @@ def forward(ctx: Context) -> None:
 @EXERCISE.check(2, "gradients reach weight and bias and equal autograd's through F.conv2d",
                 "梯度能传到 weight 和 bias，且与经 F.conv2d 自动求导的结果一致")
 def gradients(ctx: Context) -> None:
-    @ctx.given(S.conv_layer_case(), max_examples=max(5, ctx.options.max_examples // 2))
+    @ctx.given(S.conv_layer_case(), max_examples=max(5, ctx.settings.max_examples // 2))
     def prop(case):
         kernel_size, X, W, b, G = case
         inputs = {"x": X, "weight": W, "bias": b, "upstream gradient": G}
@@ -294,7 +295,7 @@ def learn(ctx: Context, seed: int, X, Y, kernel_size, **kwargs) -> torch.Tensor:
 
 
 def seeds(ctx: Context, count: int) -> list[int]:
-    base = ctx.options.seed or 0
+    base = ctx.settings.seed or 0
     return [base + i for i in range(count)]
 
 

@@ -7,10 +7,11 @@ from torch.nn import functional as F
 
 from . import strategies as S
 from .expect import Invalid, ask, expect_close, expect_invalid_rejected, tensor_result, with_inputs
-from .framework import CheckFailed, Context, Exercise, Text
+from .framework import CheckFailed, Context, checks_of
+from ..text import Text
 from .rules import expect_fast_enough, expect_no_builtin
 
-EXERCISE = Exercise("corr2d", modules=("corr2d",))
+EXERCISE = checks_of("corr2d")
 TARGET = "corr2d.corr2d"
 
 

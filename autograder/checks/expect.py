@@ -5,7 +5,8 @@ from typing import Any, Callable, Iterable
 
 import torch
 
-from .framework import CheckFailed, Context, Text, type_name
+from .framework import CheckFailed, Context, type_name
+from ..text import Text
 
 
 def show(value: Any, limit: int = 6) -> str:

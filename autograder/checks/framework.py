@@ -1,35 +1,29 @@
 """What a hidden check is, and the context it runs in.
 
-A check is a function ``check(ctx)`` registered on its exercise with points and a bilingual
-title. It asks the worker for results through ``ctx`` and judges them here, in the trusted
-parent: it returns to pass, raises ``CheckFailed`` to fail with an explanation, or ``SkipCheck``
-when something outside the submission (e.g. the data set) is missing.
+A check is a function ``check(ctx, *observations)`` registered on its exercise with points and a
+bilingual title. It asks the worker for results through ``ctx`` and judges them here, in the
+trusted parent: it returns to pass, raises ``CheckFailed`` to fail with an explanation, or
+``SkipCheck`` when something outside the submission (e.g. the data set) is missing. An
+``Observation`` is an expensive look at the submission (a whole training run, say) that several
+checks judge: each check declares the observations it needs, and each is made once per run.
 """
 from __future__ import annotations
 
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Generic, NamedTuple, TypeVar
 
-from hypothesis import HealthCheck, Verbosity, given, seed as hypothesis_seed, settings
+from hypothesis import HealthCheck, Verbosity, given, seed as hypothesis_seed, settings as hypothesis_settings
 
+from .. import registry
+from ..reasons import Reason
+from ..settings import Settings
+from ..text import Text
 from ..worker.client import WorkerError, WorkerProcess
-from ..worker.protocol import Opaque
+from ..worker.runtime.protocol import Opaque
 
-
-@dataclass(frozen=True)
-class Text:
-    """A message in English and Chinese."""
-
-    en: str
-    zh: str
-
-    def __call__(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-    def __add__(self, other: "Text") -> "Text":
-        return Text(self.en + other.en, self.zh + other.zh)
+T = TypeVar("T")
 
 
 class CheckFailed(Exception):
@@ -43,20 +37,21 @@ class CheckFailed(Exception):
 class SkipCheck(Exception):
     """The check cannot run on this machine (not the submission's fault)."""
 
-    def __init__(self, text: Text):
+    def __init__(self, text: Text, reason: Reason = Reason.ENVIRONMENT):
         super().__init__(text.en)
-        self.text = text
+        self.text, self.reason = text, reason
 
 
 class StopCheck(BaseException):
     """Ends a check at once, through hypothesis too (which only catches ``Exception``).
 
     Raised for a missing implementation and for a lost worker: shrinking cannot help there.
+    ``reason`` says which (a ``Reason``), for batch statistics and reports.
     """
 
-    def __init__(self, text: Text, status: str, hint: Text | None = None):
+    def __init__(self, text: Text, status: str, reason: Reason, hint: Text | None = None):
         super().__init__(text.en)
-        self.text, self.status, self.hint = text, status, hint
+        self.text, self.status, self.reason, self.hint = text, status, reason, hint
 
 
 class Raised(NamedTuple):
@@ -68,61 +63,77 @@ class Raised(NamedTuple):
     classes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Observation(Generic[T]):
+    """A look at the submission that several checks judge, made at most once per grading run.
+
+    ``make(ctx)`` returns the observation or raises ``CheckFailed``/``StopCheck``/``SkipCheck``; that
+    answer, or that failure, is what every check that declares the observation gets.
+    """
+
+    name: str
+    make: Callable[["Context"], T]
+
+
 @dataclass
 class Check:
     """A check raises ``CheckFailed``/``SkipCheck``/``StopCheck``, or passes; when it passes it may
-    return a ``Text`` that the report shows beside the pass (e.g. the accuracy it measured)."""
+    return a ``Text`` that the report shows beside the pass (e.g. the accuracy it measured).
+    ``needs`` are the observations passed to ``judge`` after the context, in order."""
 
     name: str
     title: Text
     points: float
-    run: Callable[["Context"], "Text | None"]
+    judge: Callable[..., "Text | None"]
+    needs: tuple[Observation, ...] = ()
+
+    def run(self, ctx: "Context") -> "Text | None":
+        return self.judge(ctx, *(ctx.observe(observation) for observation in self.needs))
 
 
 @dataclass
-class Exercise:
-    """One row of the exercise table: the modules it loads and its checks, in order."""
+class ExerciseChecks:
+    """The hidden checks of one exercise of the table (``registry``), in order."""
 
-    name: str
-    modules: tuple[str, ...]
+    exercise: registry.Exercise
     checks: list[Check] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.exercise.name
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return self.exercise.modules
 
     @property
     def max_score(self) -> float:
         return sum(c.points for c in self.checks)
 
-    def check(self, points: float, en: str, zh: str):
-        """Decorator registering ``fn(ctx)`` as a check of this exercise."""
+    def check(self, points: float, en: str, zh: str, needs: tuple[Observation, ...] = ()):
+        """Decorator registering ``fn(ctx, *observations)`` as a check of this exercise."""
 
-        def register(fn: Callable[["Context"], "Text | None"]) -> Callable[["Context"], "Text | None"]:
-            self.checks.append(Check(fn.__name__, Text(en, zh), points, fn))
+        def register(fn: Callable[..., "Text | None"]) -> Callable[..., "Text | None"]:
+            self.checks.append(Check(fn.__name__, Text(en, zh), points, fn, tuple(needs)))
             return fn
 
         return register
 
 
-@dataclass
-class Options:
-    """Grading options shared by every check of a run."""
-
-    seed: int | None = None
-    max_examples: int = 30
-    data_root: str | None = None
-    #: Where the submission's ``train_ch6`` trains (``--device``; "cpu" or "cuda").
-    device: str = "cpu"
-    #: ``--training-budget``: a key of ``checks.training.BUDGETS``.
-    training_budget: str = "standard"
+def checks_of(name: str) -> ExerciseChecks:
+    """An empty list of checks for the exercise ``name`` of the table (a check module's ``EXERCISE``)."""
+    return ExerciseChecks(registry.get(name))
 
 
 class Context:
-    """A check's access to the worker, the reference worker and the run's options."""
+    """A check's access to the worker, the reference worker and the run's settings."""
 
     def __init__(self, worker: WorkerProcess, reference: Callable[[], WorkerProcess],
-                 exercise: Exercise, options: Options, memo: dict | None = None,
+                 exercise: ExerciseChecks, settings: Settings, memo: dict | None = None,
                  attachments: dict[str, bytes] | None = None):
         self._worker, self._reference = worker, reference
-        self.exercise, self.options = exercise, options
-        #: Shared by the checks of one exercise in one run (e.g. one training serves three checks).
+        self.exercise, self.settings = exercise, settings
+        #: Shared by the checks of one exercise in one run: the observations made so far.
         self.memo = {} if memo is None else memo
         #: Files for the student's feedback (e.g. the training curve), drawn here, by name.
         self.attachments = {} if attachments is None else attachments
@@ -131,12 +142,24 @@ class Context:
         """Add a file (made by the grader, never by the worker) to this exercise's feedback."""
         self.attachments[name] = data
 
+    def observe(self, observation: Observation[T]) -> T:
+        """``observation`` for this run, made on first use: its answer, or the failure it raised."""
+        if observation.name not in self.memo:
+            try:
+                self.memo[observation.name] = ("ok", observation.make(self))
+            except (CheckFailed, StopCheck, SkipCheck) as exc:
+                self.memo[observation.name] = ("raised", exc)
+        kind, value = self.memo[observation.name]
+        if kind == "raised":
+            raise value
+        return value
+
     # -- talking to the worker -------------------------------------------------------------
     def _ask(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
         try:
             reply = worker.request(request, timeout)
         except WorkerError as exc:
-            raise StopCheck(worker_failure(exc), "error") from None
+            raise StopCheck(worker_failure(exc), "error", exc.reason) from None
         if not reply.get("ok"):
             raise student_exception(reply)
         return reply
@@ -159,7 +182,7 @@ class Context:
         try:
             reply = self._worker.request(request, timeout)
         except WorkerError as exc:
-            raise StopCheck(worker_failure(exc), "error") from None
+            raise StopCheck(worker_failure(exc), "error", exc.reason) from None
         if reply.get("ok"):
             return None
         if isinstance(problem := student_exception(reply), StopCheck):
@@ -206,16 +229,16 @@ class Context:
     # -- property-based testing --------------------------------------------------------------
     def given(self, *strategies, max_examples: int | None = None):
         """``hypothesis.given`` with the run's settings: seeded, derandomized, no database."""
-        derandomize = self.options.seed is None
-        run_settings = settings(
-            max_examples=max_examples or self.options.max_examples, derandomize=derandomize,
+        derandomize = self.settings.seed is None
+        run_settings = hypothesis_settings(
+            max_examples=max_examples or self.settings.max_examples, derandomize=derandomize,
             database=None, deadline=None, print_blob=False, verbosity=Verbosity.quiet,
             report_multiple_bugs=False,
             suppress_health_check=list(HealthCheck))
 
         def decorate(fn):
             test = run_settings(given(*strategies)(fn))
-            return test if derandomize else hypothesis_seed(self.options.seed)(test)
+            return test if derandomize else hypothesis_seed(self.settings.seed)(test)
 
         return decorate
 
@@ -244,7 +267,7 @@ def student_exception(reply: dict) -> Exception | StopCheck:
     at = f" ({where})" if where else ""
     if error == "NotImplementedError":
         text = Text(f"not implemented yet{at}: {message}", f"尚未实现{at}：{message}")
-        return StopCheck(text, "failed")
+        return StopCheck(text, "failed", Reason.NOT_IMPLEMENTED)
     if not message:  # e.g. StopIteration from next() on an empty iterator
         return CheckFailed(Text(f"raised {error}{at} (with no message)", f"抛出了 {error}{at}（没有错误信息）"))
     return CheckFailed(Text(f"raised {error}{at}: {message}", f"抛出了 {error}{at}：{message}"))

@@ -10,12 +10,13 @@ from typing import Any
 
 import torch
 
-from ..worker import netspec
+from ..worker.runtime import netspec
 from . import strategies as S
 from .expect import expect_close, with_inputs
-from .framework import CheckFailed, Context, Exercise, Text, type_name
+from .framework import CheckFailed, Context, checks_of, type_name
+from ..text import Text
 
-EXERCISE = Exercise("lenet", modules=("lenet",))
+EXERCISE = checks_of("lenet")
 BOOK_LAYERS = [name for name, _ in netspec.LENET]
 BOOK_PARAMETERS = 61_706
 BOOK_INPUT = (1, 1, 28, 28)
@@ -43,7 +44,7 @@ def model(ctx: Context) -> tuple[dict, torch.Tensor]:
     # Contrasted inputs (3 x standard normal): with the small initial weights the sigmoids leave
     # little signal, and max pooling instead of average pooling then changes the output by ~6e-4
     # (uniform [0, 1) inputs: ~1e-4), well above the comparison's tolerance.
-    X = 3 * torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(ctx.options.seed or 0))
+    X = 3 * torch.randn(4, 1, 28, 28, generator=torch.Generator().manual_seed(ctx.settings.seed or 0))
     seen = ctx.probe("lenet_model", X)
     if not isinstance(seen, dict):
         raise CheckFailed(Text(f"lenet() could not be observed (got {type_name(seen)})",

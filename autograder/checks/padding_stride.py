@@ -12,10 +12,11 @@ from torch.nn import functional as F
 
 from . import strategies as S
 from .expect import Invalid, ask, expect_close, expect_equal, expect_invalid_rejected, show, tensor_result, with_inputs
-from .framework import CheckFailed, Context, Exercise, Text, type_name
+from .framework import CheckFailed, Context, checks_of, type_name
+from ..text import Text
 from .rules import expect_fast_enough, expect_no_builtin
 
-EXERCISE = Exercise("padding_stride", modules=("padding_stride",))
+EXERCISE = checks_of("padding_stride")
 SHAPE = "padding_stride.conv_output_shape"
 TARGET = "padding_stride.corr2d_pad_stride"
 

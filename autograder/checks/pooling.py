@@ -6,10 +6,11 @@ from torch.nn import functional as F
 
 from . import strategies as S
 from .expect import ask, expect_close, expect_invalid_rejected, expect_shape, tensor_result, with_inputs
-from .framework import CheckFailed, Context, Exercise, Text
+from .framework import CheckFailed, Context, checks_of
+from ..text import Text
 from .rules import expect_fast_enough, expect_no_builtin
 
-EXERCISE = Exercise("pooling", modules=("pooling",))
+EXERCISE = checks_of("pooling")
 TARGET = "pooling.pool2d"
 
 #: The speed check's input size and window, also used by ``no_builtin``: a shortcut to a built-in

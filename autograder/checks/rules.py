@@ -6,7 +6,8 @@ from typing import Any, Callable
 from cnnkit.rules import forbidden_ops, matmul_count
 
 from .expect import expect_close, with_inputs
-from .framework import CheckFailed, Context, Text
+from .framework import CheckFailed, Context
+from ..text import Text
 
 
 def expect_reference_result(value: Any, expected: Any, target: str, args: tuple) -> None:

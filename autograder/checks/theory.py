@@ -10,10 +10,11 @@ from torch.nn import functional as F
 from . import strategies as S
 from .expect import (Invalid, ask, expect_close, expect_equal, expect_invalid_rejected, expect_matches, show,
                      tensor_result, with_inputs)
-from .framework import CheckFailed, Context, Exercise, Text, type_name
+from .framework import CheckFailed, Context, checks_of, type_name
+from ..text import Text
 from .rules import expect_no_builtin, expect_one_matmul
 
-EXERCISE = Exercise("theory", modules=("theory",))
+EXERCISE = checks_of("theory")
 COMPOSE = "theory.compose_kernels"
 COST = "theory.conv_cost"
 MATMUL = "theory.corr2d_matmul"

@@ -24,11 +24,13 @@ import os
 import sys
 from pathlib import Path
 
-from ..checks import EXERCISE_NAMES
-from ..checks.training import DEFAULT_BUDGET
-from . import CODE_ID, DEFAULT_ASSIGNMENT, DEPENDENCY_ID, PUBLIC_ID, TESTS_ID, notebook_name
-from .cells import public_cell, solution_cell, statement_markdown, student_dependencies, tests_cell
-from .hidden import TRAINING_BUDGETS
+from .. import registry
+from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
+from ..load.notebook import CODE_ID, DEPENDENCY_ID, PUBLIC_ID, TESTS_ID
+from .cells import public_cell, solution_cell, statement_markdown, tests_cell
+
+#: The default assignment name (d2l-zh chapter 6).
+DEFAULT_ASSIGNMENT = "ch6"
 
 #: Seconds a notebook cell may run while nbgrader executes it, per training budget. The autograded
 #: cell of the training notebook trains LeNet in the grader (minutes on a CPU with ``standard``).
@@ -52,33 +54,22 @@ def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked:
     return {"nbgrader": meta}
 
 
-def exercise_points() -> dict[str, float]:
-    """Points per exercise, from the hidden checks' registry (every exercise must have its checks)."""
-    from ..checks import exercises
-
-    points = {e.name: e.max_score for e in exercises()}
-    missing = [name for name in EXERCISE_NAMES if name not in points]
-    if missing:
-        raise BuildError(f"the hidden checks of {', '.join(missing)} are missing (autograder/checks/)")
-    return points
-
-
 def build_notebook(module: str, points: float, training_budget: str = DEFAULT_BUDGET, lang: str = "en"):
     """The source notebook of one exercise (an ``nbformat`` NotebookNode)."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-    stem = notebook_name(module)
-    dependencies = student_dependencies(module)
+    stem = registry.get(module).notebook
+    dependencies = list(registry.get(module).uses)
     cells = [new_markdown_cell(statement_markdown(module, points, dependencies),
                                metadata=_meta("statement", locked=True))]
     for earlier in dependencies:
         cells.append(new_markdown_cell(
-            f"### Your `{earlier}` / 你的 `{earlier}`\n\nCopy your code from `{notebook_name(earlier)}.ipynb` "
+            f"### Your `{earlier}` / 你的 `{earlier}`\n\nCopy your code from `{registry.get(earlier).notebook}.ipynb` "
             f"into the next cell; {module} uses it (it is graded in its own notebook). / "
-            f"把 `{notebook_name(earlier)}.ipynb` 中你的代码复制到下一个单元格；本题要用到它（它在自己的笔记本中评分）。",
+            f"把 `{registry.get(earlier).notebook}.ipynb` 中你的代码复制到下一个单元格；本题要用到它（它在自己的笔记本中评分）。",
             metadata=_meta(f"{DEPENDENCY_ID.format(earlier)}_note", locked=True)))
-        cells.append(new_code_cell(solution_cell(earlier, student_dependencies(earlier)),
+        cells.append(new_code_cell(solution_cell(earlier, list(registry.get(earlier).uses)),
                                    metadata=_meta(DEPENDENCY_ID.format(earlier), solution=True)))
     cells.append(new_markdown_cell(f"### Your code / 你的代码: `{module}`",
                                    metadata=_meta(f"{CODE_ID.format(module)}_note", locked=True)))
@@ -161,8 +152,8 @@ def build_course(course_dir: str | Path, assignment: str = DEFAULT_ASSIGNMENT, t
     """Write ``nbgrader_config.py`` and ``source/<assignment>/*.ipynb``; return the files written."""
     import nbformat
 
-    if training_budget not in TRAINING_BUDGETS:
-        raise BuildError(f"unknown training budget {training_budget!r}; choose from {', '.join(TRAINING_BUDGETS)}")
+    if training_budget not in BUDGETS:
+        raise BuildError(f"unknown training budget {training_budget!r}; choose from {', '.join(BUDGETS)}")
     if not assignment or not all(ch.isalnum() or ch in "-_" for ch in assignment):
         raise BuildError(f"assignment name {assignment!r}: use letters, digits, '-' and '_'")
     course = Path(course_dir)
@@ -170,12 +161,11 @@ def build_course(course_dir: str | Path, assignment: str = DEFAULT_ASSIGNMENT, t
     config = course / "nbgrader_config.py"
     if not force and (config.exists() or source.exists()):
         raise BuildError(f"{config if config.exists() else source} already exists; use --force to overwrite")
-    points = exercise_points()
-    notebooks = {module: build_notebook(module, points[module], training_budget, lang) for module in EXERCISE_NAMES}
+    notebooks = {e.name: build_notebook(e.name, e.points, training_budget, lang) for e in registry.EXERCISES}
     source.mkdir(parents=True, exist_ok=True)
     written = []
     for module, nb in notebooks.items():
-        path = source / f"{notebook_name(module)}.ipynb"
+        path = source / f"{registry.get(module).notebook}.ipynb"
         nbformat.write(nb, str(path))
         written.append(path)
     config.write_text(config_text(course_id, training_budget), encoding="utf-8")
@@ -212,7 +202,7 @@ def add_parser(commands) -> None:
     b = sub.add_parser("build", help="write nbgrader_config.py and source/<assignment>/*.ipynb")
     b.add_argument("course_dir", metavar="COURSE_DIR", help="the nbgrader course directory (created if needed)")
     b.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment name (default: %(default)s)")
-    b.add_argument("--training-budget", choices=TRAINING_BUDGETS, default=DEFAULT_BUDGET,
+    b.add_argument("--training-budget", choices=BUDGETS, default=DEFAULT_BUDGET,
                    help="the hidden training check's budget (as `autograde grade --training-budget`): "
                         "standard (default), book (10 epochs at batch 256: for a GPU), or small (a smoke "
                         "test for CI: 2,000 images, one epoch, no accuracy threshold)")

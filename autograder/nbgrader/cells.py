@@ -10,7 +10,7 @@
   provide here) sit in the region of the last function, after its body, so they vanish with it.
 * Relative imports: a notebook is one namespace, so ``from .corr2d import corr2d`` is dropped
   from the code cell; the module it names is a cell of the same notebook (see
-  :func:`student_dependencies`). :mod:`.extract` puts the import back when it turns the notebook
+  ``registry.Exercise.uses``). :mod:`autograder.load.notebook` puts the import back when it turns the notebook
   into modules.
 """
 from __future__ import annotations
@@ -21,6 +21,8 @@ import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .. import registry
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -63,31 +65,10 @@ def docstring_of(package: str, module: str) -> str:
     return ast.get_docstring(parse(package, module).tree, clean=True) or ""
 
 
-def relative_imports(tree: ast.Module) -> list[ast.ImportFrom]:
-    return [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.level]
-
-
-def student_dependencies(module: str) -> list[str]:
-    """The modules the exercise stub imports relatively (``from .corr2d import corr2d``), in order.
-
-    These are the student's own earlier exercises, which the notebook asks for as cells of its own.
-    """
-    found: list[str] = []
-    for node in relative_imports(parse("exercises", module).tree):
-        if node.level != 1 or not node.module:
-            raise GenerationError(f"exercises/{module}.py: unsupported relative import")
-        for dependency in [*student_dependencies(node.module), node.module]:
-            if dependency not in found:
-                found.append(dependency)
-    return found
-
-
 # --------------------------------------------------------------------------- the statement
 
 def statement_markdown(module: str, points: float, dependencies: list[str]) -> str:
     """The bilingual statement (the stub's docstring) as Markdown, with the notebook's instructions."""
-    from . import notebook_name
-
     text = docstring_of("exercises", module)
     lines = text.splitlines()
     out: list[str] = []
@@ -131,7 +112,7 @@ def statement_markdown(module: str, points: float, dependencies: list[str]) -> s
             f"在标有 *YOUR CODE HERE* 的单元格中编写代码（不要修改函数名和签名），运行公开测试后保存。"
             f"隐藏测试与 `autograde grade` 的检查相同，在评分时运行。"]
     if dependencies:
-        names = ", ".join(f"`{d}` ({notebook_name(d)}.ipynb)" for d in dependencies)
+        names = ", ".join(f"`{d}` ({registry.get(d).notebook}.ipynb)" for d in dependencies)
         out += ["", f"This exercise builds on your earlier work: {names}. Copy your code into the cell(s) "
                 f"provided below; it is graded in its own notebook, here it is only used. / "
                 f"本题用到你之前的代码：{names}。请把它复制到下面对应的单元格中；它在自己的笔记本中评分，"
@@ -301,10 +282,10 @@ def solution_cell(module: str, dependencies: list[str] | None = None) -> str:
     """The code cell of ``module``: the stub with the reference solution in solution regions.
 
     ``dependencies``: modules whose cells come earlier in the same notebook (their names are in the
-    notebook's namespace); defaults to :func:`student_dependencies`.
+    notebook's namespace); defaults to the exercise's ``uses`` in the table.
     """
     if dependencies is None:
-        dependencies = student_dependencies(module)
+        dependencies = list(registry.get(module).uses)
     stub, sol = parse("exercises", module), parse("solutions", module)
     sol_index = {bound: node for node in sol.tree.body for bound in _bound_names(node)}
     stub_body = list(stub.tree.body)

@@ -16,24 +16,18 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..checks.training import BUDGETS, DEFAULT_BUDGET
-
-#: ``--training-budget``: the grader's budgets (``checks.training.BUDGETS``). ``small`` is a smoke
-#: test for CI and for trying a course out: too short for the reference's LeNet to learn, so its
-#: accuracy is reported, not required (every other training check is enforced). Never grade a
-#: class with ``small``.
-TRAINING_BUDGETS = tuple(BUDGETS)
+from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
 
 
 def grade_notebook(notebook: Path, exercise: str, budget: str, lang: str) -> dict:
-    from ..checks.framework import Options
-    from ..config import training_device
-    from ..report.render import FORMATS
+    from ..report import FORMATS
     from ..runner import grade
+    from ..settings import Settings, resolve_device
 
-    report = grade(notebook, only=[exercise], options=Options(device=training_device("auto"), training_budget=budget))
+    settings = Settings(exercises=(exercise,), device=resolve_device("auto"), training_budget=budget, lang=lang)
+    report = grade(notebook, settings)
     report.submission = notebook.name
-    return {"score": report.score, "max_score": report.max_score, "text": FORMATS["text"](report, lang),
+    return {"score": report.score, "max_score": report.max_score, "text": FORMATS["text"](report),
             "incomplete": [reason(lang) for reason in report.incomplete]}
 
 
@@ -42,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebook", type=Path)
     parser.add_argument("exercise")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--training-budget", choices=TRAINING_BUDGETS, default=DEFAULT_BUDGET)
+    parser.add_argument("--training-budget", choices=BUDGETS, default=DEFAULT_BUDGET)
     parser.add_argument("--lang", choices=("en", "zh"), default="en")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")

@@ -1,5 +1,6 @@
-"""Reports: the data model (``model``) and its renderings (``render``)."""
-from .model import CheckResult, ExerciseResult, Report, validate
+"""Stage 5, report: a graded run rendered for people (text, Markdown) and machines (JSON, JUnit XML,
+Gradescope), and the JSON report's schema."""
 from .render import FORMATS
+from .schema import schema, validate
 
-__all__ = ["CheckResult", "ExerciseResult", "Report", "validate", "FORMATS"]
+__all__ = ["FORMATS", "schema", "validate"]

@@ -4,17 +4,18 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from .model import Report
+from .. import registry
+from ..runner.results import Report
 
 HEADINGS = {
     "en": {"title": "cnn-kit grade", "exercise": "exercise", "score": "score", "total": "Total",
            "failed": "What to fix", "hint": "hint", "incomplete": "INCOMPLETE", "sandbox": "sandbox",
            "seed": "seed", "derandomized": "fixed (derandomized)", "output": "output", "all_passed": "All checks passed.",
-           "notes": "Measured", "training": "train_ch6 on"},
+           "notes": "Measured", "training": "train_ch6 on", "book": "d2l-zh / d2l-en"},
     "zh": {"title": "cnn-kit 评分", "exercise": "练习", "score": "得分", "total": "总分",
            "failed": "需要修改的地方", "hint": "提示", "incomplete": "评分不完整", "sandbox": "沙箱",
            "seed": "随机种子", "derandomized": "固定（去随机化）", "output": "输出", "all_passed": "全部检查通过。",
-           "notes": "测量结果", "training": "train_ch6 训练设备与预算"},
+           "notes": "测量结果", "training": "train_ch6 训练设备与预算", "book": "教材章节（中文版 / 英文版）"},
 }
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "-"}
 
@@ -29,12 +30,13 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def text(report: Report, lang: str = "en") -> str:
+def text(report: Report, lang: str | None = None) -> str:
     """A readable per-exercise table, then each failed check's message (no tracebacks)."""
+    lang = lang or report.settings.lang
     h = HEADINGS[lang]
-    seed = h["derandomized"] if report.seed is None else str(report.seed)
+    seed = h["derandomized"] if report.settings.seed is None else str(report.settings.seed)
     lines = [f"{h['title']}: {report.submission}", f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}",
-             f"{h['training']}: {report.device}, {report.training_budget}", ""]
+             f"{h['training']}: {report.settings.device}, {report.settings.training_budget}", ""]
     width = max([len(e.name) for e in report.exercises] + [len(h["exercise"])]) + 2
     lines.append(f"{h['exercise']:<{width}}{h['score']:>9}")
     for e in report.exercises:
@@ -63,14 +65,16 @@ def text(report: Report, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown(report: Report, lang: str = "en") -> str:
+def markdown(report: Report, lang: str | None = None) -> str:
     """The same content as Markdown (for a CI job summary or a feedback file)."""
+    lang = lang or report.settings.lang
     h = HEADINGS[lang]
     lines = [f"## {h['title']}: {_number(report.score)}/{_number(report.max_score)}", "",
-             f"| {h['exercise']} | {h['score']} | |", "|---|---:|---|"]
+             f"| {h['exercise']} | {h['score']} | | {h['book']} |", "|---|---:|---|---|"]
     for e in report.exercises:
         marks = " ".join(MARKS[c.status] for c in e.checks)
-        lines.append(f"| {e.name} | {_number(e.score)}/{_number(e.max_score)} | {marks} |")
+        book = registry.get(e.name)
+        lines.append(f"| {e.name} | {_number(e.score)}/{_number(e.max_score)} | {marks} | {book.d2l_zh} / {book.d2l_en} |")
     problems = [(e, c) for e in report.exercises for c in e.checks if c.status != "passed"]
     if problems:
         lines += ["", f"### {h['failed']}", ""]
@@ -88,12 +92,13 @@ def markdown(report: Report, lang: str = "en") -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(report: Report, lang: str = "en") -> str:
+def as_json(report: Report, lang: str | None = None) -> str:
     return json.dumps(report.to_dict(lang), indent=2, ensure_ascii=False) + "\n"
 
 
-def junit(report: Report, lang: str = "en") -> str:
+def junit(report: Report, lang: str | None = None) -> str:
     """JUnit XML: one test suite per exercise, one test case per check (GitLab, Jenkins)."""
+    lang = lang or report.settings.lang
     suites = ET.Element("testsuites", name="cnn-kit", tests=str(sum(len(e.checks) for e in report.exercises)),
                         time=f"{report.seconds:.3f}")
     for e in report.exercises:
@@ -114,8 +119,9 @@ def junit(report: Report, lang: str = "en") -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def gradescope(report: Report, lang: str = "en") -> str:
+def gradescope(report: Report, lang: str | None = None) -> str:
     """Gradescope's results.json: one test per check, visible to students after publishing."""
+    lang = lang or report.settings.lang
     tests = []
     for e in report.exercises:
         for c in e.checks:

@@ -14,8 +14,9 @@ import argparse
 import zipfile
 from pathlib import Path
 
-from ..checks.training import BUDGETS, DEFAULT_BUDGET
-from ..config import DEVICES
+from .. import registry
+from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
+from ..validation import DEVICES
 from .release import ReleaseError, fill, kit_root, kit_version, run_command, template
 
 #: What of the kit goes into the zip (packages are copied without caches).
@@ -87,7 +88,8 @@ def add_parser(commands) -> None:
 def main(args: argparse.Namespace) -> int:
     def build() -> str:
         out = build_zip(args.out_zip, args.training_budget, args.device, args.lang, args.with_data)
+        points = sum(e.points for e in registry.EXERCISES)
         return (f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); upload it as the assignment's autograder "
-                "(Configure Autograder > Zip file upload)")
+                f"(Configure Autograder > Zip file upload) and give the assignment {points:g} points")
 
     return run_command("gradescope build", build)

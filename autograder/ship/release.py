@@ -18,8 +18,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from .. import registry
+
+#: Files of the exercise package that are not an exercise's (the exercises' own come from the table).
+EXERCISE_PACKAGE_FILES = ("exercises/__init__.py", "exercises/tests/__init__.py", "exercises/tests/conftest.py",
+                          "exercises/tests/expect.py")
 #: Folders and files copied from the kit as they are.
-COPIED = ("exercises", "cnnkit", "datasets/README.md", "datasets/fashion-mnist.md5")
+COPIED = ("cnnkit", "datasets/README.md", "datasets/fashion-mnist.md5")
 #: Template (autograder/ship/templates/student/...) -> path in the release.
 TEMPLATES = {
     "README.md": "README.md",
@@ -67,6 +72,12 @@ def template(group: str, name: str) -> str:
     return resources.files(__package__).joinpath("templates", group, name).read_text(encoding="utf-8")
 
 
+def exercise_files() -> list[str]:
+    """The student's exercise package: per exercise of the table its stub and its public tests."""
+    return [*EXERCISE_PACKAGE_FILES, *(f"exercises/{e.name}.py" for e in registry.EXERCISES),
+            *(f"exercises/tests/test_{e.name}.py" for e in registry.EXERCISES)]
+
+
 def build_release(out: str | Path, force: bool = False) -> list[Path]:
     """Write the student repository into ``out``; return the paths written (relative to ``out``).
 
@@ -83,6 +94,13 @@ def build_release(out: str | Path, force: bool = False) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     values = {"version": kit_version(root)}
     written: list[Path] = []
+    if (out / "exercises").is_dir():
+        shutil.rmtree(out / "exercises")
+    for name in exercise_files():
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / name, target)
+        written.append(target.relative_to(out))
     for name in COPIED:
         source, target = root / name, out / name
         if target.is_dir():

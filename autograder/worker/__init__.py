@@ -1,5 +1,7 @@
-"""The worker side of grading: everything that runs next to untrusted student code.
+"""Stage 2, worker: the separate process that student code runs in, and the parent's handle on it.
 
-``server``, ``protocol``, ``probes`` and ``netspec`` (with ``cnnkit``) are copied into each worker's
-runtime directory; ``client`` is the parent's handle on a worker process.
+* ``runtime/``: the code copied into a worker (server, protocol, probes, netspec); it runs next to
+  student code and decides nothing.
+* ``space``: a worker's scratch directory; ``client``: start a worker, send requests with a
+  deadline, kill it and everything it started; ``sandbox/``: how it is isolated.
 """

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
 
-import torch
+from ..reasons import Reason
+from ..settings import WorkerConfig
+from . import sandbox
+from .runtime import protocol
+from .space import RUNTIME_PACKAGE, WorkerSpace, site_directories
 
-from . import protocol, sandbox
-from .sandbox import describe_isolation  # noqa: F401  (re-exported: runner, cli)
-
-RUNTIME_PACKAGE = "cnnkit_worker"
-RUNTIME_MODULES = ("__init__.py", "protocol.py", "server.py", "probes.py", "netspec.py")
 PASSED_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
 #: Passed as well when the worker may use the GPU: where the driver's libraries are found.
 GPU_ENVIRONMENT = ("LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
@@ -43,90 +38,11 @@ BOOT = (
 
 
 class WorkerError(RuntimeError):
-    """The worker died, hung or broke the protocol; ``reason`` is one of crashed/timeout/protocol."""
+    """The worker died, hung or broke the protocol; ``reason`` is ``Reason.CRASHED``, ``TIMEOUT`` or ``PROTOCOL``."""
 
-    def __init__(self, reason: str, detail: str):
+    def __init__(self, reason: Reason, detail: str):
         super().__init__(detail)
         self.reason, self.detail = reason, detail
-
-
-@dataclass
-class WorkerConfig:
-    """How workers are started. ``launcher`` wraps the command (the sandbox plugs in here)."""
-
-    call_timeout: float = 20.0
-    start_timeout: float = 120.0
-    threads: int = 1
-    output_cap: int = 64 * 1024
-    memory_bytes: int = 3 << 30
-    cpu_seconds: int = 900
-    file_bytes: int = 64 << 20
-    open_files: int = 256
-    launcher: Callable[[list[str], "WorkerSpace"], tuple[list[str], Callable[[], None] | None]] | None = None
-    extra_env: dict[str, str] = field(default_factory=dict)
-    #: Most processes (threads included) of the unprivileged worker user (RLIMIT_NPROC).
-    processes: int = 512
-    #: Size of the private /tmp (a tmpfs, in memory) inside bubblewrap.
-    tmp_bytes: int = 64 << 20
-    #: "auto": bubblewrap when it works (see ``sandbox``); "off": never (``--no-sandbox``).
-    sandbox: str = "auto"
-    #: The Fashion-MNIST folder to show the worker (training files only); None: the parent's look-up.
-    data_dir: str | None = None
-    #: Give the worker the GPU (the NVIDIA device files in bubblewrap, the driver's environment).
-    gpu: bool = False
-
-
-@dataclass
-class WorkerSpace:
-    """The scratch directory of one worker: the runtime, the package under test, a home."""
-
-    root: Path
-    runtime: Path
-    package_parent: Path
-    home: Path
-
-    @property
-    def package_root(self) -> Path:
-        return self.package_parent / "exercises"
-
-
-def site_directories() -> list[str]:
-    """The directories that hold torch and numpy, which the worker needs without ``site``."""
-    import numpy
-
-    dirs = []
-    for module in (torch, numpy):
-        directory = str(Path(module.__file__).resolve().parents[1])
-        if directory not in dirs:
-            dirs.append(directory)
-    return dirs
-
-
-def prepare_space(root: Path, package_files: dict[str, bytes]) -> WorkerSpace:
-    """Lay out a worker's scratch directory: runtime code, the package (as ``exercises``), a home."""
-    space = WorkerSpace(root=root, runtime=root / "runtime", package_parent=root / "pkg", home=root / "home")
-    runtime_pkg = space.runtime / RUNTIME_PACKAGE
-    runtime_pkg.mkdir(parents=True)
-    here = Path(__file__).resolve().parent
-    for name in RUNTIME_MODULES:
-        shutil.copyfile(here / name, runtime_pkg / name)
-    cnnkit = Path(__import__("cnnkit").__file__).resolve().parent
-    shutil.copytree(cnnkit, space.runtime / "cnnkit", ignore=shutil.ignore_patterns("__pycache__"))
-    space.package_root.mkdir(parents=True)
-    for name, data in package_files.items():
-        (space.package_root / name).write_bytes(data)
-    (space.package_root / "__init__.py").touch()
-    space.home.mkdir()
-    return space
-
-
-def resource_limits(config: WorkerConfig) -> Callable[[], None]:
-    """A ``preexec_fn`` capping the worker's data memory, CPU time, file size and open files.
-
-    ``RLIMIT_DATA`` rather than ``RLIMIT_AS``: PyTorch maps several GiB of address space at import.
-    (Workers get ``sandbox.resource_preexec``, which adds the privilege drop and RLIMIT_NPROC.)
-    """
-    return sandbox.resource_preexec(config, sandbox.Plan())
 
 
 class _OutputSink(threading.Thread):
@@ -206,14 +122,14 @@ class WorkerProcess:
             return protocol.read_frame(self._reply_read, timeout)
         except TimeoutError:
             self.kill()
-            raise WorkerError("timeout", f"no answer within {timeout:g} s") from None
+            raise WorkerError(Reason.TIMEOUT, f"no answer within {timeout:g} s") from None
         except EOFError:
             detail = self._exit_description()
             self.kill()
-            raise WorkerError("crashed", f"the worker process {detail}") from None
+            raise WorkerError(Reason.CRASHED, f"the worker process {detail}") from None
         except protocol.ProtocolError as exc:
             self.kill()
-            raise WorkerError("protocol", f"the worker sent a malformed reply ({exc})") from None
+            raise WorkerError(Reason.PROTOCOL, f"the worker sent a malformed reply ({exc})") from None
 
     def request(self, message: dict, timeout: float | None = None) -> dict:
         """Send one request and wait for its reply; raise WorkerError on death, hang or garbage."""
@@ -221,7 +137,7 @@ class WorkerProcess:
             hello = self._read(self.config.start_timeout)
             if not hello.get("ready"):
                 self.kill()
-                raise WorkerError("protocol", "the worker did not start properly")
+                raise WorkerError(Reason.PROTOCOL, "the worker did not start properly")
             self._ready = True
         # A fresh random id per request: a reply forged by student code (it can write to the
         # reply pipe) cannot carry it, so it cannot end a call early or stand in for its result.
@@ -231,11 +147,11 @@ class WorkerProcess:
         except (BrokenPipeError, OSError):
             detail = self._exit_description()
             self.kill()
-            raise WorkerError("crashed", f"the worker process {detail}") from None
+            raise WorkerError(Reason.CRASHED, f"the worker process {detail}") from None
         reply = self._read(self.config.call_timeout if timeout is None else timeout)
         if reply.get("id") != request_id:
             self.kill()
-            raise WorkerError("protocol", "a reply that does not answer the request arrived (forged or out of order)")
+            raise WorkerError(Reason.PROTOCOL, "a reply that does not answer the request arrived (forged or out of order)")
         return reply
 
     @property

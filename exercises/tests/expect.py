@@ -75,10 +75,6 @@ def show(value, limit: int = 120) -> str:
     return repr(value)
 
 
-def _shape(value) -> str:
-    return str(tuple(value.shape)) if isinstance(value, torch.Tensor) else "-"
-
-
 # --------------------------------------------------------------------------- checks
 
 def expect_tensor(got, expected, what: str, *, atol: float = 1e-4, rtol: float = 1e-4) -> None:

@@ -47,14 +47,16 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
-from autograder.checks import EXERCISE_NAMES, exercises
-from autograder.report.model import STATUSES, validate
+from autograder.checks import all_checks
+from autograder.registry import NAMES as EXERCISE_NAMES
+from autograder.report import validate
 from autograder.runner import grade
-from autograder.worker.client import WorkerConfig
+from autograder.runner.results import STATUSES
+from autograder.settings import WorkerConfig
 
 HERE = Path(__file__).resolve().parent
-CORPUS = HERE / "corpus"
-REPOSITORY = HERE.parent
+CORPUS = HERE.parent / "corpus"
+REPOSITORY = HERE.parents[1]
 SOLUTIONS = REPOSITORY / "solutions"
 CATEGORIES = ("wrong", "correct", "hostile")
 PWNED = Path("/tmp")
@@ -170,16 +172,16 @@ CAUGHT_BY: dict[str, set[str]] = {
     "training/no_zero_grad": {"reaches_accuracy"},
     "training/no_optimizer_step": {"reaches_accuracy"},
     "training/no_xavier_init": {"reaches_accuracy"},
-    "training/batches_not_moved": {"uses_device"},
-    "training/model_not_moved": {"uses_device"},
+    "training/batches_not_moved": {"moves_batches"},
+    "training/model_not_moved": {"moves_model"},
     "training/history_not_per_epoch": {"history_format"},
-    "training/test_acc_before_training": {"history_format"},
-    "training/test_acc_on_train_iter": {"history_format"},
-    "training/train_loss_not_per_example": {"history_format"},
-    "training/speed_of_one_epoch": {"history_format"},
+    "training/test_acc_before_training": {"reports_test_accuracy"},
+    "training/test_acc_on_train_iter": {"evaluates_test_iter"},
+    "training/train_loss_not_per_example": {"reports_mean_loss"},
+    "training/speed_of_one_epoch": {"reports_examples_per_sec"},
     "training/lr_ignored": {"follows_lr"},
-    "training/evaluate_ignores_device": {"evaluate_accuracy"},
-    "training/evaluate_in_training_mode": {"evaluate_accuracy"},
+    "training/evaluate_ignores_device": {"evaluate_accuracy_moves_batches"},
+    "training/evaluate_in_training_mode": {"evaluate_accuracy_eval_mode"},
     # theory
     "theory/compose_flipped": {"compose_example", "compose_property"},
     "theory/conv_cost_no_bias": {"cost_example", "cost_property"},
@@ -309,7 +311,7 @@ def param(case: Case):
 
 
 def available() -> dict:
-    return {exercise.name: exercise for exercise in exercises()}
+    return {exercise.name: exercise for exercise in all_checks()}
 
 
 def companion(case: Case, known: dict) -> str | None:
@@ -396,7 +398,7 @@ def grade_bundle(cases: list[Case], root: Path, known: dict) -> Graded:
         timeout = ATTACKS[cases[0].key].call_timeout if cases[0].key in ATTACKS else HOSTILE_CALL_TIMEOUT
         config = WorkerConfig(call_timeout=timeout) if timeout is not None else None
     start = time.perf_counter()
-    report = grade(make_submission(root, cases), only=only, config=config)
+    report = grade(make_submission(root, cases), exercises=only, worker=config or WorkerConfig())
     return Graded(cases, only, report.to_dict(), time.perf_counter() - start)
 
 

@@ -1,19 +1,23 @@
-"""Grade one submission: run each exercise's checks against a fresh worker, collect a Report."""
+"""Grade one submission: run each exercise's checks against a fresh worker, collect a ``Report``."""
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 import torch
 
-from .checks import exercises
-from .checks.framework import CheckFailed, Context, Exercise, Options, SkipCheck, StopCheck, Text, worker_failure
-from .load import Submission, SubmissionError, load_submission, reference_submission
-from .report.model import CheckResult, ExerciseResult, Report
-from .worker.client import WorkerConfig, WorkerError, WorkerProcess, describe_isolation, prepare_space
+from ..checks import all_checks
+from ..checks.framework import CheckFailed, Context, ExerciseChecks, SkipCheck, StopCheck, worker_failure
+from ..load import Submission, load_submission, reference_submission
+from ..reasons import Reason
+from ..settings import Settings, WorkerConfig
+from ..text import Text
+from ..worker import sandbox
+from ..worker.client import WorkerError, WorkerProcess
+from ..worker.space import prepare_space
+from .results import CheckResult, ExerciseResult, Report
 
 #: After this many lost workers in one exercise its remaining checks are not run.
 MAX_LOST_WORKERS = 2
@@ -66,21 +70,39 @@ class Reference:
             self._worker.kill()
 
 
-def load_modules(worker: WorkerProcess, exercise: Exercise) -> Text | None:
+def load_modules(worker: WorkerProcess, exercise: ExerciseChecks) -> tuple[Text, Reason] | None:
     """Import the exercise's modules in the worker; explain the failure if that goes wrong."""
     try:
         reply = worker.request({"op": "load", "modules": list(exercise.modules)})
     except WorkerError as exc:
-        return Text("While importing your module: ", "导入模块时：") + worker_failure(exc)
+        return Text("While importing your module: ", "导入模块时：") + worker_failure(exc), exc.reason
     if reply.get("ok"):
         return None
     where = f" ({reply['where']})" if reply.get("where") else ""
-    return Text(f"could not import {', '.join(m + '.py' for m in exercise.modules)}{where}: "
-                f"{reply.get('error')}: {reply.get('message')}",
-                f"无法导入 {', '.join(m + '.py' for m in exercise.modules)}{where}：{reply.get('error')}：{reply.get('message')}")
+    names = ", ".join(m + ".py" for m in exercise.modules)
+    return (Text(f"could not import {names}{where}: {reply.get('error')}: {reply.get('message')}",
+                 f"无法导入 {names}{where}：{reply.get('error')}：{reply.get('message')}"), Reason.IMPORT_ERROR)
 
 
-def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, options: Options,
+def run_check(check: Any, ctx: Context, result: CheckResult) -> None:
+    """Run one check and record its outcome in ``result``; a bug in a check costs that check only."""
+    try:
+        note = check.run(ctx)
+        if isinstance(note, Text):
+            result.message = note
+    except CheckFailed as failure:
+        result.status, result.message, result.hint = "failed", failure.text, failure.hint
+    except StopCheck as stop:
+        result.status, result.message, result.hint, result.reason = stop.status, stop.text, stop.hint, stop.reason
+    except SkipCheck as skip:
+        result.status, result.message, result.reason = "skipped", skip.text, skip.reason
+    except Exception as exc:  # a bug in a check must not cost the whole report
+        result.status, result.reason = "error", Reason.INTERNAL_ERROR
+        result.message = Text(f"internal grader error: {type(exc).__name__}: {exc}",
+                              f"评分程序内部错误：{type(exc).__name__}：{exc}")
+
+
+def run_exercise(exercise: ExerciseChecks, pool: WorkerPool, reference: Reference, settings: Settings,
                  spare: bool) -> ExerciseResult:
     """Run every check of one exercise; a lost worker is replaced and costs only its check."""
     results, outputs, lost, memo, attachments = [], [], 0, {}, {}
@@ -90,26 +112,14 @@ def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, opt
         start = time.perf_counter()
         result = CheckResult(check.name, check.title, "passed", check.points)
         if problem is not None:
-            result.status, result.message = ("error" if not worker.alive else "failed"), problem
+            result.status = "error" if not worker.alive else "failed"
+            result.message, result.reason = problem
         elif lost >= MAX_LOST_WORKERS:
-            result.status = "error"
+            result.status, result.reason = "error", Reason.WORKER_LOST
             result.message = Text("not run: your code stopped the worker twice in this exercise",
                                   "未运行：本练习中代码已两次使工作进程终止")
         else:
-            try:
-                note = check.run(Context(worker, reference, exercise, options, memo, attachments))
-                if isinstance(note, Text):
-                    result.message = note
-            except CheckFailed as failure:
-                result.status, result.message, result.hint = "failed", failure.text, failure.hint
-            except StopCheck as stop:
-                result.status, result.message, result.hint = stop.status, stop.text, stop.hint
-            except SkipCheck as skip:
-                result.status, result.message = "skipped", skip.text
-            except Exception as exc:  # a bug in a check must not cost the whole report
-                result.status = "error"
-                result.message = Text(f"internal grader error: {type(exc).__name__}: {exc}",
-                                      f"评分程序内部错误：{type(exc).__name__}：{exc}")
+            run_check(check, Context(worker, reference, exercise, settings, memo, attachments), result)
             if not worker.alive:
                 lost += 1
                 outputs.append(worker.output())
@@ -123,45 +133,27 @@ def run_exercise(exercise: Exercise, pool: WorkerPool, reference: Reference, opt
     return ExerciseResult(exercise.name, results, output="".join(outputs)[-16384:], attachments=attachments)
 
 
-def select(only: Sequence[str] | None) -> list[Exercise]:
-    """The exercises to grade, in table order; unknown names are a usage error."""
-    available = exercises()
-    if not only:
-        return available
-    names = {e.name for e in available}
-    unknown = [name for name in only if name not in names]
-    if unknown:
-        raise SubmissionError(f"unknown exercise(s) {', '.join(unknown)}; choose from {', '.join(e.name for e in available)}")
-    return [e for e in available if e.name in only]
-
-
-def grade(path: str | Path, only: Sequence[str] | None = None, options: Options | None = None,
-          config: WorkerConfig | None = None) -> Report:
-    """Grade the submission at ``path`` and return its report (raises SubmissionError if it cannot)."""
-    options, config = options or Options(), config or WorkerConfig()
-    if options.device != "cpu" and not config.gpu:  # train_ch6 gets the GPU: so must its worker
-        config = dataclasses.replace(config, gpu=True)
-    if options.data_root is not None and config.data_dir is None:  # the folder the sandbox shows
-        config = dataclasses.replace(config, data_dir=str(options.data_root))
+def grade(path: str | Path, settings: Settings | None = None, **changes: Any) -> Report:
+    """Grade the submission at ``path`` under ``settings`` (the defaults, with ``changes`` applied,
+    e.g. ``grade(path, exercises=["corr2d"])``); raise ``SubmissionError`` if it cannot be read."""
+    settings = (settings or Settings()).replace(**changes) if changes else (settings or Settings())
     # The parent's oracles are tiny: one thread spares each of them the thread hand-off and
     # leaves the cores to the workers.
     torch.set_num_threads(1)
     started = time.perf_counter()
     submission = load_submission(path)
-    selected = select(only)
-    report = Report(exercises=[], submission=str(path), seed=options.seed, sandbox=describe_isolation(config),
-                    device=options.device, training_budget=options.training_budget)
+    selected = all_checks(settings.exercises)
+    report = Report(exercises=[], submission=str(path), settings=settings,
+                    sandbox=sandbox.describe_isolation(settings.worker))
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
-        pool = WorkerPool(submission, Path(scratch) / "submission", config)
-        reference = Reference(Path(scratch) / "reference", config)  # started by the first check that needs it
+        pool = WorkerPool(submission, Path(scratch) / "submission", settings.worker)
+        reference = Reference(Path(scratch) / "reference", settings.worker)  # started by the first check that needs it
         try:
             for index, exercise in enumerate(selected):
-                report.exercises.append(run_exercise(exercise, pool, reference, options,
+                report.exercises.append(run_exercise(exercise, pool, reference, settings,
                                                      spare=index + 1 < len(selected)))
         finally:
             pool.close()
             reference.close()
-    report.incomplete = [c.message for e in report.exercises for c in e.checks
-                         if c.status == "skipped" and c.message is not None]
     report.seconds = time.perf_counter() - started
     return report

@@ -20,7 +20,7 @@ import pytest
 
 from exercises.tests.conftest import EXERCISES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STUB_LINE = re.compile(r"(\w+) is not implemented yet: open exercises/(\w+)\.py / 尚未实现")
 
 

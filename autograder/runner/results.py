@@ -1,20 +1,26 @@
-"""The grading report: what every output format is rendered from, and its JSON form."""
+"""What grading produces: a result per check, per exercise and per submission, and its JSON form.
+
+Every output format (``report/``), the batch's gradebook and the class report are made from these.
+The JSON layout is versioned (``FORMAT``) and checked against ``report/schema.json``.
+"""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
-import jsonschema
-
-from ..checks.framework import Text
+from ..reasons import Reason
+from ..settings import Settings
+from ..text import Text
 
 STATUSES = ("passed", "failed", "error", "skipped")
+#: Version of the JSON layout of ``Report.to_dict`` (``report/schema.json``).
+FORMAT = 2
 
 
 @dataclass
 class CheckResult:
+    """One check's outcome; ``reason`` says why it was not judged on the answer alone (or None)."""
+
     name: str
     title: Text
     status: str
@@ -22,6 +28,7 @@ class CheckResult:
     message: Text | None = None
     hint: Text | None = None
     seconds: float = 0.0
+    reason: Reason | None = None
 
     @property
     def score(self) -> float:
@@ -47,15 +54,13 @@ class ExerciseResult:
 
 @dataclass
 class Report:
+    """One submission's grade under ``settings``; ``sandbox`` is the header's isolation line."""
+
     exercises: list[ExerciseResult]
     submission: str
-    seed: int | None = None
+    settings: Settings = field(default_factory=Settings)
     sandbox: str = ""
     seconds: float = 0.0
-    incomplete: list[Text] = field(default_factory=list)
-    #: Where train_ch6 trained, and with which budget (``--device``, ``--training-budget``).
-    device: str = "cpu"
-    training_budget: str = "standard"
 
     @property
     def score(self) -> float:
@@ -65,13 +70,20 @@ class Report:
     def max_score(self) -> float:
         return sum(e.max_score for e in self.exercises)
 
-    def to_dict(self, lang: str = "en") -> dict[str, Any]:
-        """The documented JSON layout (see ``schema.json``), messages in ``lang``."""
+    @property
+    def incomplete(self) -> list[Text]:
+        """Why the score is only a lower bound: the messages of checks this machine could not run."""
+        return [c.message for e in self.exercises for c in e.checks if c.status == "skipped" and c.message is not None]
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The documented JSON layout (see ``report/schema.json``), messages in ``lang`` (the run's by default)."""
+        lang = lang or self.settings.lang
 
         def text(value: Text | None) -> str:
             return value(lang) if value is not None else ""
 
         return {
+            "format": FORMAT,
             "score": round(self.score, 4),
             "max_score": round(self.max_score, 4),
             "exercises": [
@@ -80,25 +92,16 @@ class Report:
                  "checks": [{"name": c.name, "title": text(c.title), "status": c.status,
                              "score": round(c.score, 4), "max_score": round(c.max_score, 4),
                              "message": text(c.message), "hint": text(c.hint),
+                             "reason": c.reason.value if c.reason is not None else None,
                              "seconds": round(c.seconds, 3)} for c in e.checks]}
                 for e in self.exercises],
             "submission": self.submission,
-            "seed": self.seed,
+            "seed": self.settings.seed,
             "sandbox": self.sandbox,
-            "device": self.device,
-            "training_budget": self.training_budget,
+            "device": self.settings.device,
+            "training_budget": self.settings.training_budget,
             "seconds": round(self.seconds, 3),
             "complete": not self.incomplete,
             "incomplete_reasons": [text(t) for t in self.incomplete],
             "lang": lang,
         }
-
-
-def schema() -> dict:
-    """The JSON schema of :meth:`Report.to_dict`."""
-    return json.loads(resources.files(__package__).joinpath("schema.json").read_text())
-
-
-def validate(data: dict) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``data`` is not a valid report."""
-    jsonschema.validate(data, schema())

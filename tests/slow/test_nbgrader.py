@@ -20,19 +20,19 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks import EXERCISE_NAMES, exercises
-from autograder.nbgrader import CODE_ID, DEPENDENCY_ID, TESTS_ID, notebook_name
+from autograder import registry
+from autograder.load.notebook import CODE_ID, DEPENDENCY_ID, TESTS_ID, notebook_files
 from autograder.nbgrader import cells as nbcells
-from autograder.nbgrader.extract import notebook_files
+from autograder.registry import NAMES as EXERCISE_NAMES
 from autograder.runner import grade
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 nbformat = pytest.importorskip("nbformat")
 NBGRADER_KEYS = {"grade", "grade_id", "locked", "schema_version", "solution", "task"}
 
 
 def points() -> dict[str, float]:
-    return {e.name: e.max_score for e in exercises()}
+    return {e.name: e.points for e in registry.EXERCISES}
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -116,7 +116,7 @@ def test_notebooks_follow_nbgraders_schema_and_points(course):
 
     total = 0.0
     for module in EXERCISE_NAMES:
-        path = course / "source" / "ch6" / f"{notebook_name(module)}.ipynb"
+        path = course / "source" / "ch6" / f"{registry.get(module).notebook}.ipynb"
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
         MetadataValidator().validate_nb(nb)
@@ -127,7 +127,7 @@ def test_notebooks_follow_nbgraders_schema_and_points(course):
         assert [m["grade_id"] for m in graded] == [TESTS_ID.format(module)]
         assert graded[0]["points"] == points()[module] and graded[0]["locked"] and not graded[0]["solution"]
         solutions = [m["grade_id"] for m in metas if m["solution"]]
-        assert solutions == [DEPENDENCY_ID.format(d) for d in nbcells.student_dependencies(module)] + [CODE_ID.format(module)]
+        assert solutions == [DEPENDENCY_ID.format(d) for d in registry.get(module).uses] + [CODE_ID.format(module)]
         assert all(m["locked"] for m in metas if not m["solution"])
         assert nb.cells[0].source.startswith("# Exercise") and "中文" in nb.cells[0].source
         total += graded[0]["points"]
@@ -144,7 +144,7 @@ def test_build_is_deterministic_and_refuses_to_overwrite(course, tmp_path):
         build_course(course, "ch6", training_budget="small")
     build_course(tmp_path, "ch6", training_budget="small")
     for module in EXERCISE_NAMES:
-        name = f"{notebook_name(module)}.ipynb"
+        name = f"{registry.get(module).notebook}.ipynb"
         assert (tmp_path / "source" / "ch6" / name).read_bytes() == (course / "source" / "ch6" / name).read_bytes()
 
 
@@ -170,7 +170,7 @@ def test_generated_source_cells_run_as_one_namespace():
     """Each notebook's solution cells, executed in order, define what the public tests use."""
     for module in EXERCISE_NAMES:
         namespace: dict = {}
-        for earlier in nbcells.student_dependencies(module):
+        for earlier in registry.get(module).uses:
             exec(compile(nbcells.solution_cell(earlier), earlier, "exec"), namespace)
         exec(compile(nbcells.solution_cell(module), module, "exec"), namespace)
         stub = ast.parse((ROOT / "exercises" / f"{module}.py").read_text())
@@ -211,7 +211,7 @@ def perfect(course, tmp_path_factory) -> Path:
     """A folder with the released-then-filled notebooks of a perfect student (no nbgrader needed)."""
     folder = tmp_path_factory.mktemp("perfect")
     for module in EXERCISE_NAMES:
-        name = f"{notebook_name(module)}.ipynb"
+        name = f"{registry.get(module).notebook}.ipynb"
         nb = nbformat.read(course / "source" / "ch6" / name, as_version=4)
         for cell in nb.cells:
             if cell.metadata["nbgrader"]["solution"]:
@@ -235,7 +235,7 @@ def test_extracted_modules_keep_line_numbers(perfect):
 def test_folder_of_perfect_notebooks_scores_like_the_reference(perfect):
     """A dependency copy (conv_layer, channels) and inlined reference helpers (theory) grade full."""
     only = ["conv_layer", "channels", "theory"]
-    report = grade(perfect, only=only).to_dict()
+    report = grade(perfect, exercises=only).to_dict()
     failed = [(e["name"], c["name"], c["message"]) for e in report["exercises"] for c in e["checks"]
               if c["status"] != "passed"]
     assert failed == [] and report["score"] == sum(points()[n] for n in only)
@@ -331,11 +331,11 @@ def test_partial_credit_reaches_nbgrader(perfect, tmp_path, capfd, monkeypatch):
 def test_notebook_training_budgets_are_the_graders():
     """``--training-budget`` of the notebooks names the grader's own budgets, default included."""
     from autograder.checks import training
+    from autograder.checks.training.budgets import BUDGETS
     from autograder.nbgrader.build import CELL_TIMEOUT
-    from autograder.nbgrader.hidden import TRAINING_BUDGETS
 
-    assert set(TRAINING_BUDGETS) == set(training.BUDGETS) == set(CELL_TIMEOUT)
-    assert training.BUDGETS["small"].threshold is None
+    assert set(BUDGETS) == set(CELL_TIMEOUT)
+    assert BUDGETS["small"].threshold is None
     assert "reaches_accuracy" in [c.name for c in training.EXERCISE.checks]
 
 
@@ -391,7 +391,7 @@ def test_nbgrader_round_trip(tmp_path):
 
     nbgrader(course, "generate_assignment", "ch6", "--force")
     release = course / "release" / "ch6"
-    names = [f"{notebook_name(m)}.ipynb" for m in EXERCISE_NAMES]
+    names = [f"{registry.get(m).notebook}.ipynb" for m in EXERCISE_NAMES]
     assert sorted(p.name for p in release.glob("*.ipynb")) == names
     secrets = solution_body_lines() | hidden_check_lines() | {"BEGIN SOLUTION", "BEGIN HIDDEN", "hidden_tests(",
                                                              "autograder.nbgrader.hidden"}

@@ -14,9 +14,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.checks.training import BUDGETS
+from autograder.checks.training.budgets import BUDGETS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Gradescope's results.json, as its autograder documentation specifies it (the fields we write).
 RESULTS_SCHEMA = {

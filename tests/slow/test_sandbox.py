@@ -24,7 +24,6 @@ must hold. All gradings run up front, two at a time, in a module fixture (about 
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -43,14 +42,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import config as limits
 from autograder.checks.corr2d import EXERCISE as CORR2D
 from autograder.load import reference_submission
 from autograder.report import validate
+from autograder.settings import WorkerConfig
 from autograder.worker import sandbox
-from autograder.worker.client import WorkerConfig, WorkerProcess, describe_isolation, prepare_space
+from autograder.worker.client import WorkerProcess
+from autograder.worker.sandbox import bubblewrap, describe_isolation, system
+from autograder.worker.space import prepare_space
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = ROOT / "tests" / "corpus" / "attacks"
 SOLUTIONS = ROOT / "solutions"
 SHARED_DATA = ROOT.parent / "shared" / "datasets"
@@ -58,7 +59,7 @@ SECRET_NAME = "CNN_KIT_SANDBOX_SECRET"
 CALL_TIMEOUT = "5"
 #: Seconds to wait after a grader exited before looking for daemons and their files.
 DAEMON_GRACE = 6.5
-BWRAP_PROBLEM = sandbox.bubblewrap_problem(userns=os.geteuid() != 0)
+BWRAP_PROBLEM = bubblewrap.bubblewrap_problem(userns=os.geteuid() != 0)
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,7 @@ def inspect_later(run: Run) -> None:
             run.tmp_files[suffix] = path.read_text(errors="replace")
             path.unlink()
     run.marked_repo_files = repo_files_with(run.marker)
-    for site in sandbox.python_paths():
+    for site in system.python_paths():
         pth = Path(site) / f"zz-{run.marker}.pth"
         if pth.exists():
             run.pth_files.append(str(pth))
@@ -413,29 +414,29 @@ def look_inside(config: WorkerConfig, paths: list[str]) -> dict:
 
 @pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
 def test_inside_bubblewrap(monkeypatch):
-    data = sandbox.find_data_folder(str(SHARED_DATA)) if SHARED_DATA.is_dir() else sandbox.find_data_folder(None)
+    data = bubblewrap.find_data_folder(str(SHARED_DATA)) if SHARED_DATA.is_dir() else bubblewrap.find_data_folder(None)
     config = WorkerConfig(data_dir=data)
     hidden = [str(SOLUTIONS / "corr2d.py"), str(ROOT / "tests"), str(ROOT / "autograder" / "checks"),
               str(ROOT / "exercises"), "/root/.ssh", "/root/.bashrc", "/var", "/sys", "/etc/shadow", "/home"]
     paths = list(hidden)
     if data:
-        paths += [os.path.join(data, f"{name}.gz") for name in sandbox.TRAIN_FILES + sandbox.TEST_FILES]
+        paths += [os.path.join(data, f"{name}.gz") for name in bubblewrap.TRAIN_FILES + bubblewrap.TEST_FILES]
     view = look_inside(config, paths)
-    assert view["uid"] == view["gid"] == sandbox.UNPRIVILEGED and view["groups"] == []
+    assert view["uid"] == view["gid"] == system.UNPRIVILEGED and view["groups"] == []
     assert view["caps"] == {"CapPrm": 0, "CapEff": 0, "CapAmb": 0} and view["no_new_privs"] == "1"
     assert view["nproc"] == config.processes
     assert view["pids"] <= 3  # bwrap's init, the worker, nothing of the machine
     assert view["network"] != "connected"
     assert [p for p in hidden if view["exists"][p]] == []
-    python_home = [p for p in sandbox.python_paths() if p.startswith("/root/")]
+    python_home = [p for p in system.python_paths() if p.startswith("/root/")]
     assert view["root_home"] == ([".pyenv"] if python_home and python_home[0].startswith("/root/.pyenv/") else
                                  view["root_home"])  # only the Python installation, if it lives there
     assert view["writable"] == {"/": False, "/usr": False, "/etc": False, "/tmp": True, view["home"]: True,
                                 view["stdlib"]: False}
     if data:
         sizes = view["sizes"]
-        assert all(sizes[os.path.join(data, f"{n}.gz")] > 0 for n in sandbox.TRAIN_FILES), sizes
-        assert all(sizes[os.path.join(data, f"{n}.gz")] == 0 for n in sandbox.TEST_FILES), sizes
+        assert all(sizes[os.path.join(data, f"{n}.gz")] > 0 for n in bubblewrap.TRAIN_FILES), sizes
+        assert all(sizes[os.path.join(data, f"{n}.gz")] == 0 for n in bubblewrap.TEST_FILES), sizes
     assert describe_isolation(config).startswith("bubblewrap, no network, read-only filesystem")
 
 
@@ -443,9 +444,9 @@ def test_inside_bubblewrap(monkeypatch):
 def test_without_bubblewrap_the_worker_is_unprivileged():
     config = WorkerConfig(sandbox="off")
     view = look_inside(config, [str(SOLUTIONS / "corr2d.py")])
-    assert view["uid"] == view["gid"] == sandbox.UNPRIVILEGED and view["groups"] == []
+    assert view["uid"] == view["gid"] == system.UNPRIVILEGED and view["groups"] == []
     assert view["no_new_privs"] == "1" and view["nproc"] == config.processes
-    assert view["caps"]["CapEff"] & ~(1 << sandbox.CAP_DAC_READ_SEARCH) == 0
+    assert view["caps"]["CapEff"] & ~(1 << system.CAP_DAC_READ_SEARCH) == 0
     assert view["writable"]["/usr"] is False and view["writable"]["/etc"] is False
     assert view["writable"][view["stdlib"]] is False and view["writable"][view["home"]] is True
     header = describe_isolation(config)
@@ -478,43 +479,3 @@ def test_bubblewrap_start_up_overhead():
     plain = best(WorkerConfig(launcher=lambda command, space: (command, None)))
     boxed = best(WorkerConfig())
     assert boxed - plain < 0.3, (plain, boxed)
-
-
-# --------------------------------------------------------------------------- configuration
-
-
-def test_sizes_and_config_file(tmp_path):
-    assert limits.parse_size("2GiB") == limits.parse_size("2G") == 2 << 30
-    assert limits.parse_size("512 MiB") == 512 << 20 and limits.parse_size("1.5GB") == 1_500_000_000
-    for bad in ("lots", "-1G", "0"):
-        with pytest.raises(limits.ConfigError):
-            limits.parse_size(bad)
-    path = tmp_path / "grader.toml"
-    path.write_text('[limits]\nmemory = "2GiB"\ncall_timeout = 30\ncpu_seconds = 600\n'
-                    '[sandbox]\nbubblewrap = "off"\n')
-    assert limits.load_config(path) == {"memory_bytes": 2 << 30, "call_timeout": 30.0, "cpu_seconds": 600,
-                                        "sandbox": "off"}
-    path.write_text('[limits]\nmemroy = "2GiB"\n')
-    with pytest.raises(limits.ConfigError, match="memroy"):
-        limits.load_config(path)
-    path.write_text('[limits]\nmemory = "1MiB"\n')
-    with pytest.raises(limits.ConfigError, match="at least"):
-        limits.load_config(path)
-
-
-def test_command_line_overrides_the_config_file(tmp_path):
-    path = tmp_path / "grader.toml"
-    path.write_text('[limits]\nmemory = "2GiB"\ncall_timeout = 30\nprocesses = 64\n')
-    parser = argparse.ArgumentParser()
-    limits.add_options(parser)
-    config = limits.worker_config(parser.parse_args(["--config", str(path), "--timeout", "7", "--no-sandbox"]))
-    assert (config.memory_bytes, config.call_timeout, config.processes, config.sandbox) == (2 << 30, 7.0, 64, "off")
-    defaults = limits.worker_config(parser.parse_args([]))
-    assert defaults == WorkerConfig()
-    assert defaults.memory_bytes >= 2 << 30 and defaults.call_timeout >= 20  # room for the training exercise
-    from autograder import cli
-
-    for bad in (["--memory", "lots"], ["--timeout", "-3"], ["--config", str(tmp_path / "missing.toml")]):
-        with pytest.raises(SystemExit) as exit_info:
-            cli.main(["grade", "solutions", *bad])
-        assert exit_info.value.code == 2

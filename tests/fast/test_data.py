@@ -23,7 +23,7 @@ from cnnkit.data import (
 )
 from cnnkit.utils import Accumulator, Timer, accuracy, try_gpu
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"  # the course's read-only copy
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"  # the course's read-only copy
 DATA_ROOT = Path(os.environ.get("CNN_KIT_DATA") or SHARED)
 RAW = DATA_ROOT / "FashionMNIST" / "raw"
 FILES = list(cdata.CHECKSUMS)

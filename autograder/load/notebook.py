@@ -1,4 +1,4 @@
-"""Turn the notebooks of ``autograde nbgrader build`` back into exercise modules for the grader.
+"""Notebooks of ``autograde nbgrader build`` turned back into exercise modules for the grader.
 
 A submission may be one ``.ipynb`` or a folder of them (e.g. nbgrader's
 ``submitted/<student>/ch6/``). The student's code is in the code cells whose nbgrader
@@ -22,11 +22,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checks import EXERCISE_NAMES
-from . import CODE_ID, DEPENDENCY_ID, exercise_of_notebook, notebook_name
+from .. import registry
+from .directory import MAX_MODULE_BYTES, has_modules
 
 MAX_NOTEBOOK_BYTES = 64 << 20
-MAX_MODULE_BYTES = 1 << 20
+#: Cell ids (nbgrader ``grade_id``), per exercise module ``m``: the student's module (a solution
+#: cell), a copy of an earlier module this exercise builds on (a solution cell), the public tests
+#: (locked) and the autograded tests (grade cell, partial credit).
+CODE_ID = "code_{}"
+DEPENDENCY_ID = "dep_{}"
+PUBLIC_ID = "public_{}"
+TESTS_ID = "tests_{}"
 _ID = re.compile(r"(code|dep)_(\w+)")
 
 
@@ -44,17 +50,12 @@ class Cell:
 
 # --------------------------------------------------------------------------- which submissions
 
-def _has_modules(directory: Path) -> bool:
-    return any((candidate / f"{name}.py").is_file() for candidate in (directory, directory / "exercises")
-               for name in EXERCISE_NAMES)
-
-
 def is_notebook_submission(path: Path) -> bool:
     """An ``.ipynb`` file, or a folder with notebooks and no exercise modules."""
     path = Path(path)
     if path.suffix == ".ipynb" and not path.is_dir():
         return True
-    return path.is_dir() and not _has_modules(path) and any(_notebooks_in(path))
+    return path.is_dir() and not has_modules(path) and any(_notebooks_in(path))
 
 
 def _notebooks_in(directory: Path) -> list[Path]:
@@ -89,7 +90,7 @@ def read_cells(path: Path) -> list[Cell]:
         nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
         grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
         match = _ID.fullmatch(grade_id) if isinstance(grade_id, str) else None
-        if not match or match.group(2) not in EXERCISE_NAMES:
+        if not match or match.group(2) not in registry.NAMES:
             continue
         source = raw.get("source", "")
         if isinstance(source, list) and all(isinstance(s, str) for s in source):
@@ -163,7 +164,7 @@ def module_source(cell: Cell, earlier: list[str]) -> bytes:
 
 
 def _missing(module: str, found_in: str, single: bool) -> bytes:
-    expected = f"{notebook_name(module)}.ipynb"
+    expected = f"{registry.get(module).notebook}.ipynb"
     if single:
         return problem_module(f"{module} is not part of this submission ({found_in}); its notebook is {expected}: "
                               f"grade the folder that holds every notebook")
@@ -197,7 +198,7 @@ def notebook_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
     files: dict[str, bytes] = {}
     readable = 0
     for notebook in notebooks:
-        own = exercise_of_notebook(notebook.stem)
+        own = getattr(registry.by_notebook(notebook.stem), "name", None)
         try:
             cells = read_cells(notebook)
         except NotebookError as exc:
@@ -228,7 +229,7 @@ def notebook_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
     if readable == 0 or not (chosen or copies):
         detail = "; ".join(problems) if problems else "no notebook found"
         raise NotebookError(f"no exercise code could be read from {path}: {detail}")
-    for module in EXERCISE_NAMES:
+    for module in registry.NAMES:
         if module in chosen:
             cell, earlier = chosen[module]
             files[f"{module}.py"] = module_source(cell, earlier)

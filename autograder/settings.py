@@ -1,0 +1,115 @@
+"""The settings of one grading run: one object, made once, read by every stage.
+
+``Settings`` says what is graded and how (exercises, seed, language, device, training budget, data
+set, number of hypothesis examples); its ``worker`` part, ``WorkerConfig``, says how the worker
+processes that run student code are started and limited. The command line, a configuration file
+and the API all build a ``Settings`` (``autograder/config.py`` reads flags and files); its defaults
+are the documented defaults. Values are checked by ``autograder/validation.py``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import registry, validation
+
+#: A test hook in place of the sandbox: ``launcher(command, space) -> (command, cleanup)``.
+Launcher = Callable[[list[str], Any], "tuple[list[str], Callable[[], None] | None]"]
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How worker processes are started and what each may use."""
+
+    #: Seconds one call of student code may take (training has its own budget).
+    call_timeout: float = 20.0
+    #: Seconds a worker may take to start (it imports torch).
+    start_timeout: float = 120.0
+    #: Threads of PyTorch in a worker.
+    threads: int = 1
+    #: Bytes of a worker's output kept for the report.
+    output_cap: int = 64 * 1024
+    #: Data memory of one worker process (RLIMIT_DATA).
+    memory_bytes: int = 3 << 30
+    #: CPU seconds of one worker (RLIMIT_CPU).
+    cpu_seconds: int = 900
+    #: Largest file a worker may write (RLIMIT_FSIZE).
+    file_bytes: int = 64 << 20
+    #: Open files of one worker (RLIMIT_NOFILE).
+    open_files: int = 256
+    #: Most processes (threads included) of the unprivileged worker user (RLIMIT_NPROC).
+    processes: int = 512
+    #: Size of the private /tmp (a tmpfs, in memory) inside bubblewrap.
+    tmp_bytes: int = 64 << 20
+    #: "auto": bubblewrap when it works; "off": never (``--no-sandbox``).
+    sandbox: str = "auto"
+    #: The Fashion-MNIST folder to show the worker (training files only); None: the usual look-up.
+    data_dir: str | None = None
+    #: Give the worker the GPU (the NVIDIA device files in bubblewrap, the driver's environment).
+    gpu: bool = False
+    #: Replaces the sandbox (tests only); the report header then says the isolation is unchecked.
+    launcher: Launcher | None = None
+    #: Environment variables added to a worker's minimal environment.
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sandbox", validation.sandbox_mode(self.sandbox))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one grading run depends on; ``key()`` is what a stored grade was graded with."""
+
+    #: The exercises to grade, in table order (all by default).
+    exercises: tuple[str, ...] = registry.NAMES
+    #: Seed of the hidden tests; None: fixed and derandomized (the same submission, the same score).
+    seed: int | None = None
+    #: Language of messages and reports.
+    lang: str = "en"
+    #: Where ``train_ch6`` trains: "cpu" or "cuda" (``resolve_device`` turns "auto" into one).
+    device: str = "cpu"
+    #: A key of ``checks.training.BUDGETS``.
+    training_budget: str = "standard"
+    #: The Fashion-MNIST folder; None: the usual look-up (``cnnkit.find_fashion_mnist``).
+    data_root: str | None = None
+    #: Examples of each hypothesis property.
+    max_examples: int = 30
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exercises", validation.exercises(self.exercises))
+        validation.seed(self.seed)
+        validation.language(self.lang)
+        if self.device not in ("cpu", "cuda"):
+            raise validation.SettingsError(f"device must be 'cpu' or 'cuda' (resolve 'auto' first), "
+                                           f"not {self.device!r}")
+        validation.count(self.max_examples)
+        # The workers follow the run: the GPU when training runs on one, the data the checks read.
+        worker = self.worker
+        if self.device != "cpu" and not worker.gpu:
+            worker = dataclasses.replace(worker, gpu=True)
+        if self.data_root is not None and worker.data_dir is None:
+            worker = dataclasses.replace(worker, data_dir=str(self.data_root))
+        object.__setattr__(self, "worker", worker)
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` (validated like the original)."""
+        return dataclasses.replace(self, **changes)
+
+    def key(self) -> dict[str, Any]:
+        """What a finished grade must have been graded with to be reused (``grade-all`` resumes)."""
+        return {"exercises": list(self.exercises), "seed": self.seed, "lang": self.lang, "device": self.device,
+                "training_budget": self.training_budget}
+
+
+def resolve_device(choice: str) -> str:
+    """``auto`` -> ``cuda`` when PyTorch sees a GPU here, else ``cpu``; ``cuda`` without one is an error."""
+    import torch
+
+    validation.device(choice)
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise validation.SettingsError("--device cuda: PyTorch sees no usable CUDA device on this machine")
+    return choice

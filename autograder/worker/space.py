@@ -1,0 +1,58 @@
+"""A worker's scratch space: its runtime (the trusted code it runs), the package under test and a home.
+
+Everything a worker may read of the grader comes from here: ``runtime/`` holds a copy of
+``worker/runtime`` (as the package ``cnnkit_worker``) and of ``cnnkit``; ``pkg/exercises/`` the
+submission's modules; ``home/`` is its working directory.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The name of ``worker/runtime`` inside a worker.
+RUNTIME_PACKAGE = "cnnkit_worker"
+_RUNTIME_SOURCE = Path(__file__).resolve().parent / "runtime"
+_COPY_IGNORING = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+@dataclass
+class WorkerSpace:
+    """The scratch directory of one worker: the runtime, the package under test, a home."""
+
+    root: Path
+    runtime: Path
+    package_parent: Path
+    home: Path
+
+    @property
+    def package_root(self) -> Path:
+        return self.package_parent / "exercises"
+
+
+def site_directories() -> list[str]:
+    """The directories that hold torch and numpy, which the worker needs without ``site``."""
+    import numpy
+    import torch
+
+    dirs = []
+    for module in (torch, numpy):
+        directory = str(Path(module.__file__).resolve().parents[1])
+        if directory not in dirs:
+            dirs.append(directory)
+    return dirs
+
+
+def prepare_space(root: Path, package_files: dict[str, bytes]) -> WorkerSpace:
+    """Lay out a worker's scratch directory: runtime code, the package (as ``exercises``), a home."""
+    space = WorkerSpace(root=root, runtime=root / "runtime", package_parent=root / "pkg", home=root / "home")
+    space.runtime.mkdir(parents=True)
+    shutil.copytree(_RUNTIME_SOURCE, space.runtime / RUNTIME_PACKAGE, ignore=_COPY_IGNORING)
+    cnnkit = Path(__import__("cnnkit").__file__).resolve().parent
+    shutil.copytree(cnnkit, space.runtime / "cnnkit", ignore=_COPY_IGNORING)
+    space.package_root.mkdir(parents=True)
+    for name, data in package_files.items():
+        (space.package_root / name).write_bytes(data)
+    (space.package_root / "__init__.py").touch()
+    space.home.mkdir()
+    return space
