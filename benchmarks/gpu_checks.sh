@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The GPU checks of the kit, in one run on a machine with a CUDA device (issue 6):
-#   1. the kit's GPU tests (Triton convolutions against cuDNN, CUDA-graph step vs eager, reference
-#      train_ch6 on cuda, the grader's training check with --device cuda) and a kernel profile of
-#      one step;
-#   2. the throughput benchmark on cuda (the book's pipeline against the kit's), and where a run's
-#      time goes besides the replayed steps;
+#   1. the kit's GPU tests (fastloop: Triton convolutions against cuDNN, CUDA-graph step vs eager,
+#      its train_ch6 on cuda; the reference train_ch6 on cuda, the grader's training check with
+#      --device cuda) and a kernel profile of one fastloop step;
+#   2. the throughput benchmark on cuda (the book's pipeline against the plain reference and against
+#      fastloop), and where a fastloop run's time goes besides the replayed steps;
 #   3. the calibration of the book budget on cuda, seeds 0-11 (recorded in training_calibration.json);
 #   4. the grader on the reference with --device cuda, with and without bubblewrap;
-#   5. the step profile without cnnkit.lean_kernels, and the public tests against the reference.
+#   5. the step profile without fastloop.lean_kernels, and the public tests against the reference.
 # The most important come first, in case the machine's time runs out.
 #
 # Usage, from the repository root:  bash benchmarks/gpu_checks.sh [OUT_DIR]
@@ -42,9 +42,12 @@ step() {  # step NAME SECONDS COMMAND...: run with a limit, print the wall time 
 
 nvidia-smi -L
 $python -c "import torch; print('torch', torch.__version__, torch.cuda.get_device_name())"
-step "GPU tests" 200 $python -m pytest tests/test_training.py tests/test_lean_kernels.py -v -p no:cacheprovider
+step "GPU tests" 200 $python -m pytest tests/test_training.py tests/fastloop -v -p no:cacheprovider
 step "step profile, lean kernels" 60 $python benchmarks/step_profile.py
-step "benchmark on cuda" 90 $python benchmarks/train_throughput.py --device cuda --repeat 3 --json "$out/benchmark-cuda.json"
+step "benchmark on cuda, fastloop" 90 $python benchmarks/train_throughput.py --device cuda --trainer fastloop --repeat 3 \
+    --json "$out/benchmark-cuda-fastloop.json"
+step "benchmark on cuda, plain reference" 90 $python benchmarks/train_throughput.py --device cuda --skip-book \
+    --json "$out/benchmark-cuda-reference.json"
 step "run breakdown on cuda" 60 $python benchmarks/run_breakdown.py --device cuda
 step "calibration, book budget, cuda" 90 $python -m autograder.checks.training --calibrate 0-11 --jobs 6 \
     --budget book --device cuda --record

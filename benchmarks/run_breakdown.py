@@ -2,11 +2,11 @@
 
     python benchmarks/run_breakdown.py [--device cuda] [--epochs 10] [--lr 0.9] [--batch-size 256]
 
-Trains the reference ``train_ch6`` on Fashion-MNIST twice after a warm-up run: once plainly (the
-benchmark's figure), once with the device synchronised around each CUDA-graph capture, eager
-warm-up call, evaluation and copy of an epoch's sums, so that each gets its own wall-clock time
-(exclusive of the others nested in it). The rest is the replayed steps, the data, Python and the
-read-back of the sums at the end.
+Trains the fast ``train_ch6`` (``fastloop``) on Fashion-MNIST twice after a warm-up run: once
+plainly (the benchmark's ``--trainer fastloop`` figure), once with the device synchronised around
+each CUDA-graph capture, eager warm-up call, evaluation and copy of an epoch's sums, so that each
+gets its own wall-clock time (exclusive of the others nested in it). The rest is the replayed
+steps, the data, Python and the read-back of the sums at the end.
 ``benchmarks/step_profile.py`` gives the time of one replayed step, to compare with the rest.
 """
 from __future__ import annotations
@@ -21,8 +21,7 @@ from unittest import mock
 
 import torch
 
-import cnnkit
-from cnnkit.train_step import GraphedBatches
+from fastloop import GraphedBatches, TrainStep
 from train_throughput import add_budget_arguments, train_kit  # this script's folder is on sys.path
 
 
@@ -67,8 +66,8 @@ class Ledger:
             for patch in (
                 self.timing(GraphedBatches, "_capture", lambda g: f"captures ({g.what})"),
                 self.timing(GraphedBatches, "_warmup", lambda g: f"eager warm-up calls ({g.what})"),
-                self.timing(cnnkit.TrainStep, "count_correct", lambda s: "evaluations (besides the above)"),
-                self.timing(cnnkit.TrainStep, "sums", lambda s: "copies of the epoch's sums"),
+                self.timing(TrainStep, "count_correct", lambda s: "evaluations (besides the above)"),
+                self.timing(TrainStep, "sums", lambda s: "copies of the epoch's sums"),
             ):
                 stack.enter_context(patch)
             yield
@@ -80,12 +79,12 @@ def main() -> None:
     args = parser.parse_args()
     device = torch.device(args.device)
     examples = 60000 * args.epochs
-    train_kit(args, device)  # warm-up: libraries loaded, kernels compiled
-    _, plain = train_kit(args, device)
+    train_kit(args, device, "fastloop")  # warm-up: libraries loaded, kernels compiled
+    _, plain = train_kit(args, device, "fastloop")
     print(f"{device}: plain run {plain:.3f} s ({examples / plain:,.0f} examples/s)")
     ledger = Ledger(device)
     with ledger.recording():
-        _, recorded = train_kit(args, device)
+        _, recorded = train_kit(args, device, "fastloop")
     print(f"recorded run (device synchronised around each entry) {recorded:.3f} s:")
     for label, seconds in sorted(ledger.seconds.items(), key=lambda item: -item[1]):
         print(f"  {label:40s} {ledger.calls[label]:4d} calls  {seconds:7.3f} s")

@@ -3,7 +3,7 @@
     python benchmarks/step_profile.py [--batch-size 256] [--steps 500] [--library-kernels]
 
 Prints the replay time per step and every kernel of one step with its mean duration (from
-PyTorch's profiler). ``--library-kernels`` turns ``cnnkit.lean_kernels`` off, to compare with
+PyTorch's profiler). ``--library-kernels`` turns ``fastloop.lean_kernels`` off, to compare with
 cuDNN's convolutions and ATen's own average-pooling gradient.
 """
 from __future__ import annotations
@@ -17,28 +17,27 @@ import torch
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
 
-import cnnkit
+import fastloop
 from solutions.lenet import lenet
-from solutions.training import init_weights
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=500)
-    parser.add_argument("--library-kernels", action="store_true", help="without cnnkit.lean_kernels")
+    parser.add_argument("--library-kernels", action="store_true", help="without fastloop.lean_kernels")
     args = parser.parse_args()
     device = torch.device("cuda")
     torch.manual_seed(0)
     net = lenet()
-    net.apply(init_weights)
+    net.apply(fastloop.init_weights)
     net.to(device)
-    step = cnnkit.TrainStep(net, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.9))
+    step = fastloop.TrainStep(net, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.9))
     X = torch.rand(args.batch_size, 1, 28, 28, device=device)
     y = torch.randint(0, 10, (args.batch_size,), device=device)
-    off = mock.patch("cnnkit.train_step.LeanKernels", contextlib.nullcontext)
+    off = mock.patch("fastloop.train_step.LeanKernels", contextlib.nullcontext)
     with off if args.library_kernels else contextlib.nullcontext():
-        for _ in range(cnnkit.train_step.WARMUP_STEPS + 1):
+        for _ in range(fastloop.train_step.WARMUP_STEPS + 1):
             step(X, y)
     assert (X.shape, y.shape) in step._train.captured, "the step was not captured"
     graph, _ = step._train.captured[X.shape, y.shape]

@@ -3,21 +3,24 @@
 The book's pipeline (d2l 3.5 + 6.6, reimplemented from its published description, without the
 ``d2l`` package): torchvision ``FashionMNIST`` with ``ToTensor``, a ``DataLoader`` with 4 worker
 processes, and ``train_ch6``'s loop, which reads the loss and accuracy back after every batch.
-The kit's: the whole data set as one uint8 tensor (``cnnkit.TensorBatches``) and
-``solutions.training.train_ch6``, whose metrics stay on the device. Both are timed wall-clock
-from the first batch to the last evaluation; the book's own timer covers the inner loop only.
+The kit's: the whole data set as one uint8 tensor (``cnnkit.TensorBatches``) and a ``train_ch6``:
+the plain reference ``solutions.training`` (default), or with ``--trainer fastloop`` the fast
+engine's. Both are timed wall-clock from the first batch to the last evaluation; the book's own
+timer covers the inner loop only.
 
-    python benchmarks/train_throughput.py [--epochs 10] [--device cuda] [--lr 0.9] [--batch-size 256]
-                                          [--repeat N] [--skip-book] [--json OUT]
+    python benchmarks/train_throughput.py [--trainer reference|fastloop] [--epochs 10] [--device cuda]
+                                          [--lr 0.9] [--batch-size 256] [--repeat N] [--skip-book]
+                                          [--json OUT]
 
 Both start after a warm-up step on the device (CUDA context, cuDNN and cuBLAS loaded), so neither
-pays for the device's start-up; the kit's time includes its CUDA-graph capture and warm-up steps.
+pays for the device's start-up; fastloop's time includes its CUDA-graph captures and warm-up steps.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import gzip
+import importlib
 import io
 import json
 import shutil
@@ -33,7 +36,10 @@ from torchvision import transforms
 
 import cnnkit
 from solutions.lenet import lenet
-from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
+from solutions.training import init_weights
+
+#: ``--trainer`` -> the module whose ``train_ch6`` the kit's pipeline runs.
+TRAINERS = {"reference": "solutions.training", "fastloop": "fastloop"}
 
 
 def unpack_for_torchvision(source: Path, root: Path) -> None:
@@ -53,8 +59,20 @@ def book_loaders(root: Path, batch_size: int):
             data.DataLoader(test, batch_size, shuffle=False, num_workers=4))
 
 
+def book_evaluate_accuracy_gpu(net, data_iter, device) -> float:
+    """The book's evaluation: the number of correct predictions read back after every batch."""
+    net.eval()
+    metric = cnnkit.Accumulator(2)
+    with torch.no_grad():
+        for X, y in data_iter:
+            X, y = X.to(device), y.to(device)
+            metric.add(cnnkit.accuracy(net(X), y), y.numel())
+    return metric[0] / metric[1]
+
+
 def book_train_ch6(net, train_iter, test_iter, num_epochs, lr, device) -> float:
-    """The book's loop: per-batch metric read-back (``float(...)``), evaluation after each epoch."""
+    """The book's loop: per-batch metric read-back (``float(...)``, as d2l's ``Accumulator`` does),
+    evaluation after each epoch."""
     net.apply(init_weights)
     net.to(device)
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
@@ -71,8 +89,8 @@ def book_train_ch6(net, train_iter, test_iter, num_epochs, lr, device) -> float:
             l.backward()
             optimizer.step()
             with torch.no_grad():
-                metric.add(l * X.shape[0], cnnkit.accuracy(y_hat, y), X.shape[0])
-        test_acc = evaluate_accuracy_gpu(net, test_iter, device)
+                metric.add(float(l) * X.shape[0], cnnkit.accuracy(y_hat, y), X.shape[0])
+        test_acc = book_evaluate_accuracy_gpu(net, test_iter, device)
     return test_acc
 
 
@@ -103,9 +121,10 @@ def add_budget_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
 
 
-def train_kit(args: argparse.Namespace, device: torch.device) -> tuple[dict, float]:
-    """The kit's pipeline (data on the device, the reference ``train_ch6``), output silenced: its
+def train_kit(args: argparse.Namespace, device: torch.device, trainer: str = "reference") -> tuple[dict, float]:
+    """The kit's pipeline (data on the device, ``trainer``'s ``train_ch6``), output silenced: its
     history and wall-clock seconds."""
+    train_ch6 = importlib.import_module(TRAINERS[trainer]).train_ch6
     torch.manual_seed(args.seed)
     train_iter, test_iter = cnnkit.load_data_fashion_mnist(args.batch_size, seed=args.seed, device=device)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -115,6 +134,8 @@ def train_kit(args: argparse.Namespace, device: torch.device) -> tuple[dict, flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_budget_arguments(parser)
+    parser.add_argument("--trainer", choices=TRAINERS, default="reference",
+                        help="the kit's train_ch6: the plain reference (default) or the fast engine")
     parser.add_argument("--repeat", type=int, default=1, help="time the kit's pipeline this many times")
     parser.add_argument("--skip-book", action="store_true", help="time only the kit's pipeline")
     parser.add_argument("--json", metavar="OUT", help="also write the figures to OUT")
@@ -124,13 +145,13 @@ def main() -> None:
     examples = 60000 * args.epochs
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"device: {device} ({name}); torch {torch.__version__}; {args.epochs} epochs, lr {args.lr}, "
-          f"batch {args.batch_size}")
+          f"batch {args.batch_size}; kit's train_ch6: {TRAINERS[args.trainer]}")
     figures = {"device": name, "torch": torch.__version__, "epochs": args.epochs, "lr": args.lr,
-               "batch_size": args.batch_size, "kit": []}
+               "batch_size": args.batch_size, "trainer": args.trainer, "kit": []}
     warm_up(device)
 
     for run in range(args.repeat):
-        history, seconds = train_kit(args, device)
+        history, seconds = train_kit(args, device, args.trainer)
         figures["kit"].append({"examples_per_sec": examples / seconds, "seconds": seconds,
                                "test_acc": history["test_acc"][-1],
                                "own_timer_examples_per_sec": history["examples_per_sec"]})

@@ -3,10 +3,6 @@
 * :mod:`cnnkit.utils`: d2l's training helpers (``try_gpu``, ``Timer``, ``Accumulator``, ``accuracy``).
 * :mod:`cnnkit.data`: Fashion-MNIST found on disk, md5-verified, batched from memory
   (``load_data_fashion_mnist`` and friends).
-* :mod:`cnnkit.train_step`: one SGD step with metric sums on the device, a CUDA graph on a GPU
-  (and the evaluation's forward pass, also graphed), and a timer that never waits for the GPU.
-* :mod:`cnnkit.lean_kernels`: leaner kernels for small convolutions and poolings on the GPU, used by
-  ``TrainStep``; :mod:`cnnkit.conv_kernels` holds the Triton convolutions.
 * :mod:`cnnkit.monitor`: a progress bar per epoch and the book's training-curve figure.
 """
 
@@ -20,17 +16,14 @@ from .data import (
     read_fashion_mnist,
 )
 from .monitor import plot_history, progress
-from .train_step import DeviceTimer, TrainStep, read_sums
 from .utils import Accumulator, Timer, accuracy, try_gpu
 
 __all__ = [
     "Accumulator",
     "DatasetChecksumError",
     "DatasetNotFoundError",
-    "DeviceTimer",
     "TensorBatches",
     "Timer",
-    "TrainStep",
     "accuracy",
     "find_fashion_mnist",
     "get_fashion_mnist_labels",
@@ -38,6 +31,5 @@ __all__ = [
     "plot_history",
     "progress",
     "read_fashion_mnist",
-    "read_sums",
     "try_gpu",
 ]

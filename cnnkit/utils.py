@@ -69,23 +69,40 @@ class Accumulator:
     Typical use in a training loop::
 
         metric = Accumulator(3)          # loss sum, correct predictions, examples
-        metric.add(float(l) * n, accuracy(y_hat, y), n)
+        metric.add(l * n, (y_hat.argmax(dim=1) == y).sum(), n)
         train_loss = metric[0] / metric[2]
+
+    Numbers are summed as Python floats, as in the book. A 0-d tensor is summed as a tensor on its
+    own device (detached, in its dtype) until ``metric[i]`` reads it as a float: adding the loss
+    of every batch then costs no wait for the GPU, and the loop waits once, when it reads the sums.
     """
 
     def __init__(self, n: int) -> None:
-        self.data: list[float] = [0.0] * n
+        self.data: list[float | torch.Tensor] = [0.0] * n
 
-    def add(self, *args: float) -> None:
-        """Add one value to each of the ``n`` sums (a tensor with one element counts as a number)."""
-        self.data = [a + float(b) for a, b in zip(self.data, args)]
+    def add(self, *args: float | torch.Tensor) -> None:
+        """Add one value to each of the ``n`` sums: a number, or a tensor with one element (a 0-d
+        tensor stays on its device, any other is read as a float)."""
+        self.data = [_plus(a, b) for a, b in zip(self.data, args)]
 
     def reset(self) -> None:
         """Set every sum back to zero."""
         self.data = [0.0] * len(self.data)
 
     def __getitem__(self, idx: int) -> float:
-        return self.data[idx]
+        value = self.data[idx]
+        return float(value) if isinstance(value, torch.Tensor) else value
+
+
+def _plus(total: float | torch.Tensor, value: float | torch.Tensor) -> float | torch.Tensor:
+    """``total + value``: a 0-d tensor stays a tensor (a copy, so the caller may change its own),
+    anything else is read as a float."""
+    if isinstance(value, torch.Tensor) and value.dim() == 0:
+        value = value.detach()
+        if isinstance(total, float) and total == 0.0:
+            return value.clone()  # keeps the dtype: an int64 count stays an integer
+        return total + value
+    return total + float(value)
 
 
 def accuracy(y_hat: torch.Tensor, y: torch.Tensor) -> float:

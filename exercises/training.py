@@ -36,10 +36,11 @@ Example from the book (``batch_size = 256``, ``lr, num_epochs = 0.9, 10``)::
 
 Rules: the model and every batch must be on ``device`` (the grader runs
 on a GPU too); xavier-uniform initialisation, SGD and cross-entropy as above;
-``Timer``, ``Accumulator`` and ``try_gpu`` from ``cnnkit`` are the book's
-helpers and may be used, and so may ``cnnkit.progress`` (a progress bar) and
-``cnnkit.TrainStep`` (one training step with the metrics kept on the device,
-replayed as a CUDA graph on a GPU).
+write the training step yourself (``zero_grad``, forward, loss, ``backward``,
+``step``). ``Timer``, ``Accumulator`` and ``try_gpu`` from ``cnnkit`` are the
+book's helpers and may be used (``Accumulator`` also sums 0-d tensors on their
+device, so adding the loss of a batch need not wait for the GPU), and so may
+``cnnkit.progress`` (a progress bar).
 
 中文
 ----
@@ -56,9 +57,10 @@ replayed as a CUDA graph on a GPU).
    周期一项；``examples_per_sec`` 为每秒训练的样本数）。
 
 规则：模型和每个小批量都必须在 ``device`` 上（评分程序也会在 GPU 上运行）；
-使用 xavier 均匀初始化、SGD 和交叉熵损失；可以使用 ``cnnkit`` 中教材的
-``Timer``、``Accumulator`` 和 ``try_gpu``，以及 ``cnnkit.progress``（进度条）和
-``cnnkit.TrainStep``（把指标留在设备上的单步训练，在 GPU 上以 CUDA 图重放）。
+使用 xavier 均匀初始化、SGD 和交叉熵损失；训练步骤（``zero_grad``、前向传播、
+损失、``backward``、``step``）须自己编写。可以使用 ``cnnkit`` 中教材的
+``Timer``、``Accumulator``（它也能把 0 维张量留在其设备上累加，累加每个小批量的
+损失时不必等待 GPU）和 ``try_gpu``，以及 ``cnnkit.progress``（进度条）。
 评分程序会把你返回的训练记录画成教材中的训练曲线附在反馈里；
 ``cnnkit.plot_history(history, "curve.png")`` 也可以自己画。
 

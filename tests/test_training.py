@@ -1,13 +1,12 @@
-"""The reference ``train_ch6`` and what serves it: ``TrainStep`` (a CUDA graph on a GPU), the
-training-curve figure, the calibrated accuracy thresholds, and, on a GPU machine, the grader's
-training check with ``--device cuda``. The GPU tests skip where PyTorch sees no CUDA device."""
+"""The reference ``train_ch6`` (the book's plain loop) and ``evaluate_accuracy_gpu``, the progress
+bar and the training-curve figure, the learning-rate check, the calibrated accuracy thresholds,
+and, on a GPU machine, the reference and the grader's training check with ``--device cuda``. The
+GPU tests skip where PyTorch sees no CUDA device; ``tests/fastloop/`` tests the fast engine."""
 from __future__ import annotations
 
 import copy
-import gc
 import io
 import time
-import warnings
 from pathlib import Path
 
 import pytest
@@ -41,27 +40,28 @@ def fresh_net(device: str) -> nn.Module:
     return net.to(device)
 
 
-def plain_loop(net: nn.Module, data, lr: float) -> tuple[float, int]:
-    """The book's step, written out: the oracle for TrainStep."""
+def book_loop(net: nn.Module, data, held_out, num_epochs: int, lr: float) -> dict:
+    """The book's train_ch6, written out with a float read-back per batch: the reference's oracle."""
+    net.apply(init_weights)
     optimizer, loss = torch.optim.SGD(net.parameters(), lr=lr), nn.CrossEntropyLoss()
-    loss_sum, correct = 0.0, 0
-    for X, y in data:
-        optimizer.zero_grad()
-        y_hat = net(X)
-        l = loss(y_hat, y)
-        l.backward()
-        optimizer.step()
-        loss_sum += l.item() * len(y)
-        correct += int((y_hat.argmax(1) == y).sum())
-    return loss_sum, correct
-
-
-def stepped(net: nn.Module, data, lr: float, repeats: int = 1, **kwargs) -> cnnkit.TrainStep:
-    step = cnnkit.TrainStep(net, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=lr), **kwargs)
-    for _ in range(repeats):
+    history = {"train_loss": [], "train_acc": [], "test_acc": []}
+    for _ in range(num_epochs):
+        net.train()
+        loss_sum, correct, n = 0.0, 0, 0
         for X, y in data:
-            step(X, y)
-    return step
+            optimizer.zero_grad()
+            y_hat = net(X)
+            l = loss(y_hat, y)
+            l.backward()
+            optimizer.step()
+            loss_sum, correct, n = loss_sum + l.item() * len(y), correct + int((y_hat.argmax(1) == y).sum()), n + len(y)
+        history["train_loss"].append(loss_sum / n)
+        history["train_acc"].append(correct / n)
+        net.eval()
+        with torch.no_grad():
+            right = sum(int((net(X).argmax(1) == y).sum()) for X, y in held_out)
+        history["test_acc"].append(right / sum(len(y) for _, y in held_out))
+    return history
 
 
 def assert_same_parameters(a: nn.Module, b: nn.Module, atol: float) -> None:
@@ -69,79 +69,81 @@ def assert_same_parameters(a: nn.Module, b: nn.Module, atol: float) -> None:
         torch.testing.assert_close(p, q, atol=atol, rtol=1e-4, msg=lambda m: f"{name}: {m}")
 
 
-# -- TrainStep on the CPU ---------------------------------------------------------------------------
-def test_train_step_trains_exactly_like_the_plain_loop():
-    data = batches("cpu")
-    expected_net, net = fresh_net("cpu"), fresh_net("cpu")
-    loss_sum, correct = plain_loop(expected_net, data, lr=0.5)
-    parameters = list(net.parameters())
-    step = stepped(net, data, lr=0.5)
-    assert list(net.parameters()) == parameters  # the optimizer's tensors, still the net's
-    assert net[0].weight.is_contiguous(memory_format=torch.channels_last)
+class Moved:
+    """A batch tensor's stand-in that records the devices it is moved to."""
+
+    def __init__(self, tensor: torch.Tensor) -> None:
+        self.tensor, self.devices = tensor, []
+
+    def to(self, device):
+        self.devices.append(str(device))
+        return self.tensor
+
+
+# -- the reference train_ch6 and evaluate_accuracy_gpu (the plain loop) ------------------------------
+def test_reference_trains_exactly_like_the_books_loop(capsys):
+    data, held_out = batches("cpu"), batches("cpu", count=2)
+    torch.manual_seed(0)
+    net = lenet()
+    expected_net = copy.deepcopy(net)
+    history = train_ch6(net, data, held_out, 2, 0.5, "cpu")
+    torch.manual_seed(0)
+    lenet()  # the same draws as above, so that init_weights draws the same weights
+    expected = book_loop(expected_net, data, held_out, 2, 0.5)
     assert_same_parameters(net, expected_net, atol=1e-5)
-    assert step.n == sum(len(y) for _, y in data)
-    assert step.correct.item() == correct
-    assert step.read() == pytest.approx((loss_sum / step.n, correct / step.n), rel=1e-5)
+    assert history["train_loss"] == pytest.approx(expected["train_loss"], rel=1e-5)
+    assert (history["train_acc"], history["test_acc"]) == (expected["train_acc"], expected["test_acc"])
+    out = capsys.readouterr().out
+    assert "training on cpu" in out and "examples/sec on cpu" in out
 
 
-def test_train_step_reset_and_read():
-    step = stepped(fresh_net("cpu"), batches("cpu", count=2), lr=0.1)
-    assert step.n == 88 and step.read()[0] > 0
-    step.reset()
-    assert (step.n, step.loss_sum.item(), step.correct.item()) == (0, 0.0, 0)
-    with pytest.raises(ValueError, match="no examples"):
-        step.read()
-
-
-def test_train_step_accuracy_is_evaluate_accuracy_gpus_number_in_eval_mode():
-    data = batches("cpu")
-    net = nn.Sequential(lenet(), nn.Dropout(0.5))  # eval mode matters: dropout must be off
-    step = stepped(net, data, lr=0.5)
-    net.train()
-    accuracy = step.accuracy(data)
-    assert net.training, "the training mode was not restored"
-    assert accuracy == evaluate_accuracy_gpu(net, data)
-    with pytest.raises(ValueError, match="no examples"):
-        step.accuracy([])
-
-
-def test_train_step_sums_and_counts_are_kept_copies():
-    data = batches("cpu")
-    step = stepped(fresh_net("cpu"), data, lr=0.5)
-    sums = step.sums()
-    expected = step.read()
-    correct, total = step.count_correct(data)
-    evaluated = evaluate_accuracy_gpu(step.net, data)
-    step.reset()
-    step(*data[0])
-    step.count_correct(data[:1])
-    # copies: reset(), later steps and later counts leave them alone
-    assert cnnkit.read_sums(sums) == expected
-    assert (correct.item() / total, total) == (evaluated, sum(len(y) for _, y in data))
-
-
-def test_device_timer_on_the_cpu_is_the_books_timer():
-    timer = cnnkit.DeviceTimer("cpu")
-    for _ in range(2):
-        timer.start()
-        sum(range(10_000))
-        timer.stop()
-    assert len(timer._timer.times) == 2 and timer.sum() == sum(timer._timer.times) > 0
-
-
-@needs_cuda
-def test_device_timer_times_the_gpus_work_not_its_queueing():
-    timer = cnnkit.DeviceTimer("cuda")
-    torch.cuda._sleep(1)  # the context and the kernel's first load, before the clock runs
-    torch.cuda.synchronize()
+def test_reference_history_format_and_rate():
+    data = batches("cpu", count=3)
     started = time.perf_counter()
-    timer.start()
-    torch.cuda._sleep(2**26)  # tens of milliseconds of GPU time, queued in microseconds
-    timer.stop()
-    queued = time.perf_counter() - started
-    assert timer.sum() > max(0.005, 5 * queued)
-    with pytest.raises(RuntimeError, match="without a start"):
-        timer.stop()
+    history = train_ch6(lenet(), data, data[:1], 3, 0.1, torch.device("cpu"))
+    seconds = time.perf_counter() - started
+    assert set(history) == {"train_loss", "train_acc", "test_acc", "examples_per_sec"}
+    for key in ("train_loss", "train_acc", "test_acc"):
+        assert len(history[key]) == 3 and all(type(v) is float for v in history[key]), key
+    assert all(0 <= v <= 1 for v in history["train_acc"] + history["test_acc"])
+    examples = 3 * sum(len(y) for _, y in data)
+    assert type(history["examples_per_sec"]) is float
+    assert history["examples_per_sec"] >= examples / seconds  # the training time is within the call
+
+
+def test_reference_moves_the_model_and_every_batch_to_the_device():
+    data = [(Moved(X), Moved(y)) for X, y in batches("cpu", count=3)]
+    held_out = [(Moved(X), Moved(y)) for X, y in batches("cpu", count=2)]
+    net = lenet()
+    train_ch6(net, data, held_out, 2, 0.1, "cpu")
+    assert all(batch.devices == ["cpu", "cpu"] for pair in data for batch in pair)  # once per epoch
+    assert all(batch.devices == ["cpu", "cpu"] for pair in held_out for batch in pair)
+    assert {p.device.type for p in net.parameters()} == {"cpu"}
+
+
+def test_reference_rejects_no_epochs_and_no_batches():
+    with pytest.raises(ValueError, match="num_epochs"):
+        train_ch6(lenet(), batches("cpu"), batches("cpu"), 0, 0.5, "cpu")
+    with pytest.raises(ValueError, match="no examples"):
+        train_ch6(lenet(), [], batches("cpu"), 1, 0.5, "cpu")
+    with pytest.raises(ValueError, match="no examples"):
+        train_ch6(lenet(), batches("cpu"), [], 1, 0.5, "cpu")
+
+
+def test_evaluate_accuracy_gpu_counts_in_eval_mode_on_the_nets_device():
+    data = batches("cpu")
+    net = nn.Sequential(fresh_net("cpu"), nn.Dropout(0.9))  # in training mode dropout would change the answers
+    net.train()
+    moved = [(Moved(X), Moved(y)) for X, y in data]
+    accuracy = evaluate_accuracy_gpu(net, moved)
+    assert not net.training
+    assert all(batch.devices == ["cpu"] for pair in moved for batch in pair)  # device None: the net's
+    with torch.no_grad():
+        right = sum(int((net(X).argmax(1) == y).sum()) for X, y in data)
+    assert type(accuracy) is float and accuracy == right / sum(len(y) for _, y in data)
+    assert evaluate_accuracy_gpu(net, data, "cpu") == accuracy
+    with pytest.raises(ValueError, match="no examples"):
+        evaluate_accuracy_gpu(net, [])
 
 
 # -- the progress bar and the training-curve figure ---------------------------------------------------
@@ -258,95 +260,11 @@ def test_threshold_sits_below_every_calibrated_accuracy(name):
 
 # -- on a GPU ---------------------------------------------------------------------------------------
 @needs_cuda
-def test_cuda_graph_step_matches_the_eager_step():
-    data = batches("cuda", count=3)
-    eager_net, graph_net = fresh_net("cuda"), fresh_net("cuda")
-    repeats = cnnkit.train_step.WARMUP_STEPS + 2  # the smaller last batch is captured and replayed too
-    eager = stepped(eager_net, data, lr=0.5, repeats=repeats, graphs=False)
-    graphed = stepped(graph_net, data, lr=0.5, repeats=repeats, graphs=True)
-    assert set(graphed._train.captured) == {(X.shape, y.shape) for X, y in data}, "a batch shape was never captured"
-    assert_same_parameters(graph_net, eager_net, atol=1e-4)
-    assert graphed.correct.item() == eager.correct.item()
-    assert graphed.read()[0] == pytest.approx(eager.read()[0], rel=1e-4)
-
-
-@needs_cuda
-def test_graphed_accuracy_matches_evaluate_accuracy_gpu():
-    data = batches("cuda", count=8)
-    net = fresh_net("cuda")
-    step = stepped(net, data, lr=0.5)
-    accuracies = [step.accuracy(data) for _ in range(3)]  # warm-up calls, then the captured graph
-    assert step._evaluate.captured, "the evaluation was never captured"
-    with step._settings():  # the same kernels, run eagerly
-        expected = evaluate_accuracy_gpu(net, data)
-    assert accuracies == [expected] * 3
-
-
-class Fussy(nn.Module):
-    """A network whose forward reads a value back to the host: it cannot be captured."""
-
-    def __init__(self):
-        super().__init__()
-        self.net = lenet()
-
-    def forward(self, X):
-        return self.net(X) * (1.0 if float(X.mean()) >= 0 else -1.0)
-
-
-@needs_cuda
-def test_a_network_that_cannot_be_captured_trains_eagerly_with_a_warning():
-    data = batches("cuda", count=8)
-    torch.manual_seed(0)
-    expected = Fussy().cuda()
-    net = copy.deepcopy(expected)
-    stepped(expected, data, lr=0.5, graphs=False)
-    with pytest.warns(RuntimeWarning, match="training eagerly"):
-        step = stepped(net, data, lr=0.5, graphs=True)
-    assert not step._train.captured and step.graphs is False
-    assert_same_parameters(net, expected, atol=1e-4)
-
-
-class DropsAStep(nn.Module):
-    """LeNet that, while being captured, lets go of the last reference to a TrainStep whose graphs
-    only its own reference cycle keeps alive, then allocates enough for the collector to run."""
-
-    def __init__(self, doomed: cnnkit.TrainStep) -> None:
-        super().__init__()
-        self.net, self.doomed = fresh_net("cuda"), [doomed]
-
-    def forward(self, X):
-        if torch.cuda.is_current_stream_capturing():
-            self.doomed.clear()
-            [[] for _ in range(1000)]
-        return self.net(X)
-
-
-@needs_cuda
-def test_a_dead_steps_graphs_are_not_collected_during_a_capture():
-    data = batches("cuda", count=5)
-    doomed = stepped(fresh_net("cuda"), data, lr=0.5)
-    assert doomed._train.captured
-    net = DropsAStep(doomed).cuda()
-    del doomed
-    threshold = gc.get_threshold()
-    gc.set_threshold(1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a failed capture warns
-            step = stepped(net, data, lr=0.5)
-    finally:
-        gc.set_threshold(*threshold)
-    assert step._train.captured and not net.doomed
-
-
-@needs_cuda
 @pytest.mark.needs_data
 def test_reference_train_ch6_on_the_gpu_reaches_the_books_accuracy(capsys):
     train_iter, test_iter = cnnkit.load_data_fashion_mnist(256, seed=0, device="cuda")
     net = lenet()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # capture must succeed for the reference
-        history = train_ch6(net, train_iter, test_iter, 10, 0.9, torch.device("cuda"))
+    history = train_ch6(net, train_iter, test_iter, 10, 0.9, torch.device("cuda"))
     assert {p.device.type for p in net.parameters()} == {"cuda"}
     assert len(history["test_acc"]) == 10
     assert history["test_acc"][-1] >= training.BUDGETS["book"].threshold

@@ -306,6 +306,22 @@ def test_accumulator_timer_try_gpu():
     assert try_gpu().type in ("cpu", "cuda") and try_gpu(10_000) == torch.device("cpu")
 
 
+def test_accumulator_keeps_0d_tensors_summed_until_read():
+    metric = Accumulator(3)
+    loss = torch.tensor(2.0, requires_grad=True) * 3
+    correct = torch.tensor(5)
+    metric.add(loss, correct, 8)
+    correct += 100  # the caller's tensor changes afterwards: the sum keeps its copy
+    metric.add(torch.tensor(1.5), torch.tensor(2), torch.tensor([4]))  # one element, not 0-d: read at once
+    assert isinstance(metric.data[0], torch.Tensor) and not metric.data[0].requires_grad
+    assert metric.data[1].dtype == torch.int64  # a count stays an integer
+    assert metric.data[2] == 12.0 and type(metric.data[2]) is float
+    assert (metric[0], metric[1], metric[2]) == (7.5, 7.0, 12.0)
+    assert all(type(metric[i]) is float for i in range(3))
+    metric.reset()
+    assert metric.data == [0.0, 0.0, 0.0]
+
+
 def test_package_reexports():
     for name in ("try_gpu", "Timer", "Accumulator", "accuracy", "load_data_fashion_mnist", "TensorBatches",
                  "read_fashion_mnist", "find_fashion_mnist", "get_fashion_mnist_labels",

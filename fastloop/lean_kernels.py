@@ -6,7 +6,7 @@ H100 cuDNN's general convolutions took about 160 of a graphed step's 285 microse
 types only:
 
 * ``conv2d`` with stride 1, one group, no dilation, float32 and padding below the kernel size
-  runs ``cnnkit.conv_kernels``' Triton kernels: one per direction, the weights and bias
+  runs ``fastloop.conv_kernels``' Triton kernels: one per direction, the weights and bias
   gradient included. They compute what ``F.conv2d`` does, in TF32 on the tensor cores as cuDNN
   does by default. Where Triton is missing (a CPU-only PyTorch), or once a kernel failed, PyTorch's
   operator runs.
@@ -35,7 +35,7 @@ from torch.overrides import TorchFunctionMode
 
 @functools.cache
 def _conv_kernels() -> ModuleType | None:
-    """``cnnkit.conv_kernels``, imported at the first convolution (Triton decides then whether it
+    """``fastloop.conv_kernels``, imported at the first convolution (Triton decides then whether it
     interprets its kernels), or None where Triton is missing."""
     try:
         from . import conv_kernels

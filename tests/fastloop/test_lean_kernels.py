@@ -1,8 +1,8 @@
-"""``cnnkit.lean_kernels`` against PyTorch's own operators: the same numbers and gradients (bit for
+"""``fastloop.lean_kernels`` against PyTorch's own operators: the same numbers and gradients (bit for
 bit for pooling; within TF32's rounding on a GPU for the Triton convolutions), a fallback with a
 warning when a kernel fails, and PyTorch's operator wherever a rule does not apply. Without a GPU
 the tests run on the CPU (``device_types=("cpu",)``), where Triton interprets its kernels; the GPU
-tests in test_training.py train through the mode on CUDA."""
+tests in test_train_step.py train through the mode on CUDA."""
 from __future__ import annotations
 
 import contextlib
@@ -14,12 +14,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 from torch import nn
 
-from cnnkit import lean_kernels
-from cnnkit.lean_kernels import LeanKernels
+from fastloop import lean_kernels
+from fastloop.lean_kernels import LeanKernels
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 if DEVICE == "cpu":
-    # Triton reads this when cnnkit.conv_kernels is first imported (at the first convolution).
+    # Triton reads this when fastloop.conv_kernels is first imported (at the first convolution).
     os.environ.setdefault("TRITON_INTERPRET", "1")
 #: Largest error relative to the largest value: TF32 keeps 10 mantissa bits on the GPU; Triton's
 #: interpreter multiplies in float32.
@@ -97,7 +97,7 @@ def assert_matches_conv2d(x, weight, bias, padding) -> None:
 
 @pytest.fixture(scope="module")
 def triton_kernels():
-    """cnnkit.conv_kernels (skips where Triton is missing)."""
+    """fastloop.conv_kernels (skips where Triton is missing)."""
     pytest.importorskip("triton")
     kernels = lean_kernels._conv_kernels()
     assert kernels is not None and kernels.usable

@@ -5,7 +5,7 @@ LeNet is so small that on a GPU an eager step is almost all Python and kernel-la
 backward, optimizer step, metric sums) as a CUDA graph per batch shape and then replays it with
 one launch per batch (an epoch's last, smaller batch too, after its warm-up calls); its
 ``accuracy`` does the same for the evaluation's forward pass. On a GPU the convolutions and
-average poolings run ``cnnkit.lean_kernels`` (Triton convolutions, a one-kernel pooling
+average poolings run ``fastloop.lean_kernels`` (Triton convolutions, a one-kernel pooling
 gradient), matrix products run in TF32 as cuDNN's convolutions do, and the metric sums run on a
 side stream, beside the backward pass. Everything runs eagerly on the CPU (where 4-D weights are
 stored channels-last, oneDNN's faster layout), or after a failed capture (a network with
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from .lean_kernels import LeanKernels
-from .utils import Timer
+from cnnkit.utils import Timer
 
 #: Eager calls of each batch shape before it is captured: one call does the lazy initialisation
 #: (cuBLAS handles, the autograd engine's streams, gradient buffers) and picks (and compiles) the

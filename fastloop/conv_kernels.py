@@ -16,7 +16,7 @@ convolution 15 (30) forward, 25 (48) weight and bias gradients; second 10 (18) f
 input gradient, 23 (39) weight and bias gradients. One pipeline stage (``num_stages=1``) matters:
 Triton's default of three made the weight gradients several times slower.
 
-Imported by :mod:`cnnkit.lean_kernels` at the first convolution, where Triton is installed. With
+Imported by :mod:`fastloop.lean_kernels` at the first convolution, where Triton is installed. With
 ``TRITON_INTERPRET=1`` the kernels run on CPU tensors, which is how the CPU tests check them.
 """
 from __future__ import annotations
