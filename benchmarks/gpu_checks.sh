@@ -5,7 +5,7 @@
 #      --device cuda) and a kernel profile of one fastloop step;
 #   2. the throughput benchmark on cuda (the book's pipeline against the plain reference and against
 #      fastloop), and where a fastloop run's time goes besides the replayed steps;
-#   3. the calibration of the book budget on cuda, seeds 0-11 (recorded in training_calibration.json);
+#   3. the calibration of the book budget on cuda, seeds 0-11 (recorded in autograder/checks/training/calibration.json);
 #   4. the grader on the reference with --device cuda, with and without bubblewrap;
 #   5. the step profile without fastloop.lean_kernels, and the public tests against the reference.
 # The most important come first, in case the machine's time runs out.
@@ -49,9 +49,9 @@ step "benchmark on cuda, fastloop" 90 $python benchmarks/train_throughput.py --d
 step "benchmark on cuda, plain reference" 90 $python benchmarks/train_throughput.py --device cuda --skip-book \
     --json "$out/benchmark-cuda-reference.json"
 step "run breakdown on cuda" 60 $python benchmarks/run_breakdown.py --device cuda
-step "calibration, book budget, cuda" 90 $python -m autograder.checks.training --calibrate 0-11 --jobs 6 \
+step "calibration, book budget, cuda" 90 $python -m autograder.calibrate --seeds 0-11 --jobs 6 \
     --budget book --device cuda --record
-cp autograder/checks/training_calibration.json "$out/"
+cp autograder/checks/training/calibration.json "$out/"
 step "grader, --device cuda, book budget" 60 $python -m autograder grade solutions --only training --device cuda \
     --training-budget book --json "$out/grade-book-cuda.json" --attachments "$out"
 step "grader, --device cuda, --no-sandbox" 60 $python -m autograder grade solutions --only training --device cuda \

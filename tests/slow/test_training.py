@@ -14,14 +14,13 @@ import torch
 from torch import nn
 
 import cnnkit
-from autograder.checks import training
-from autograder.checks.framework import Options
-from autograder.worker import netspec, probes
+from autograder.checks.training import budgets, observations, train as checks
+from autograder.worker.runtime import netspec, probes
 from autograder.runner import grade
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
@@ -185,13 +184,13 @@ def test_plot_history_draws_the_books_three_curves(tmp_path):
 # -- the learning-rate check (training.follows_lr) ----------------------------------------------------
 def one_step_runs(train) -> dict:
     """The worker's learning-rate probe over ``train`` (a train_ch6), with the grader's seed 0."""
-    X, y = training.lr_probe_batch(0)
-    return probes.learning_rate(lambda name: train, X, y, list(training.PROBE_LRS), "cpu", 0)
+    X, y = observations.lr_probe_batch(0)
+    return probes.learning_rate(lambda name: train, X, y, list(observations.PROBE_LRS), "cpu", 0)
 
 
 def lr_response(train) -> tuple[float, float] | None:
     """The learning-rate probe over ``train``, judged as the grader judges it."""
-    return training.lr_response(one_step_runs(train)["states"])
+    return observations.lr_response(one_step_runs(train)["states"])
 
 
 def with_lr(new_lr):
@@ -215,8 +214,8 @@ def adam_train_ch6(net, train_iter, test_iter, num_epochs, lr, device) -> dict:
 @pytest.mark.parametrize("train", [train_ch6, adam_train_ch6], ids=["reference", "adam"])
 def test_lr_check_accepts_steps_in_proportion_to_lr(train):
     factor, deviation = lr_response(train)
-    assert factor == pytest.approx(training.LR_STEP_RATIO, rel=1e-3)
-    assert deviation < training.LR_SCALING_TOLERANCE / 10
+    assert factor == pytest.approx(observations.LR_STEP_RATIO, rel=1e-3)
+    assert deviation < checks.LR_SCALING_TOLERANCE / 10
 
 
 def test_one_step_runs_give_back_the_initial_weights_and_the_reported_loss():
@@ -224,17 +223,17 @@ def test_one_step_runs_give_back_the_initial_weights_and_the_reported_loss():
     torch.manual_seed(0)  # as the probe builds the net, and as the reference then initialises it
     net = netspec.build(netspec.LENET)
     net.apply(init_weights)
-    recovered = training.initial_state(seen["states"])
+    recovered = observations.initial_state(seen["states"])
     for key, value in net.state_dict().items():
         torch.testing.assert_close(recovered[key], value, atol=1e-6, rtol=0, msg=key)
     reported = seen["histories"][0]["train_loss"]
-    assert training.mean_loss(recovered, *training.lr_probe_batch(0)) == pytest.approx(reported[0], rel=1e-5)
+    assert observations.mean_loss(recovered, *observations.lr_probe_batch(0)) == pytest.approx(reported[0], rel=1e-5)
 
 
 def test_lr_check_catches_a_fixed_or_squared_lr():
     assert lr_response(with_lr(lambda lr: 0.9)) is None  # every run took the same step
     factor, deviation = lr_response(with_lr(lambda lr: lr * lr))
-    assert factor == pytest.approx(4, rel=1e-2) and deviation > training.LR_SCALING_TOLERANCE
+    assert factor == pytest.approx(4, rel=1e-2) and deviation > checks.LR_SCALING_TOLERANCE
 
 
 # -- calibrated thresholds --------------------------------------------------------------------------
@@ -244,11 +243,11 @@ MARGIN = 0.03
 TRAINING_FIELDS = ("train_images", "held_out_images", "batch_size", "epochs", "lr")
 
 
-@pytest.mark.parametrize("name", [name for name, b in training.BUDGETS.items() if b.threshold is not None])
+@pytest.mark.parametrize("name", [name for name, b in budgets.BUDGETS.items() if b.threshold is not None])
 def test_threshold_sits_below_every_calibrated_accuracy(name):
-    budget = training.BUDGETS[name]
-    runs = {key: run for key, run in training.load_calibration().items() if key.startswith(f"{name}/")}
-    assert runs, f"no calibration of the {name!r} budget in {training.CALIBRATION_FILE.name}"
+    budget = budgets.BUDGETS[name]
+    runs = {key: run for key, run in budgets.load_calibration().items() if key.startswith(f"{name}/")}
+    assert runs, f"no calibration of the {name!r} budget in {budgets.CALIBRATION_FILE.name}"
     for key, run in runs.items():
         trained_with = {k: run["budget"][k] for k in TRAINING_FIELDS}
         assert trained_with == {k: getattr(budget, k) for k in TRAINING_FIELDS}, f"{key}: measured with another budget"
@@ -267,7 +266,7 @@ def test_reference_train_ch6_on_the_gpu_reaches_the_books_accuracy(capsys):
     history = train_ch6(net, train_iter, test_iter, 10, 0.9, torch.device("cuda"))
     assert {p.device.type for p in net.parameters()} == {"cuda"}
     assert len(history["test_acc"]) == 10
-    assert history["test_acc"][-1] >= training.BUDGETS["book"].threshold
+    assert history["test_acc"][-1] >= budgets.BUDGETS["book"].threshold
     assert "training on cuda" in capsys.readouterr().out
 
 
@@ -275,7 +274,7 @@ def test_reference_train_ch6_on_the_gpu_reaches_the_books_accuracy(capsys):
 @pytest.mark.needs_data
 @pytest.mark.parametrize("budget", ["standard", "book"])
 def test_grader_trains_the_reference_on_the_gpu(budget):
-    report = grade(ROOT / "solutions", only=["training"], options=Options(device="cuda", training_budget=budget))
+    report = grade(ROOT / "solutions", exercises=["training"], device="cuda", training_budget=budget)
     data = report.to_dict()
     assert data["device"] == "cuda" and data["training_budget"] == budget
     failed = [(c["name"], c["message"]) for e in data["exercises"] for c in e["checks"] if c["status"] != "passed"]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import cnnkit
 from autograder.ship.release import build_release
-from autograder.worker.client import prepare_space
+from autograder.worker.space import prepare_space
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "fastloop"
 #: What the engine was called in cnnkit, and what it exports.
 ENGINE_NAMES = {"TrainStep", "DeviceTimer", "GraphedBatches", "read_sums", "LeanKernels"}
