@@ -13,6 +13,7 @@ it; ``tests/fast/test_layers.py`` enforces it; ``docs/architecture.md`` tells th
 6. front ends: ``cli``, ``config``, ``batch`` (a class), ``ship`` (release, Gradescope), ``nbgrader``,
    ``calibrate``.
 """
+
 from typing import Any
 
 __all__ = ["grade"]

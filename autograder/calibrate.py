@@ -6,6 +6,7 @@ training thresholds are tested against (``checks/training/calibration.json``).
 
 ``docs/training-threshold.md`` says how the thresholds follow from the recorded accuracies.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,9 @@ def record_calibration(budget_name: str, device: str, accuracies: dict[int, floa
     data = load_calibration()
     kind = torch.device(device).type
     data[f"{budget_name}/{kind}"] = {
-        "budget": dataclasses.asdict(BUDGETS[budget_name]), "device": kind, "torch": torch.__version__,
+        "budget": dataclasses.asdict(BUDGETS[budget_name]),
+        "device": kind,
+        "torch": torch.__version__,
         "date": datetime.date.today().isoformat(),
         "device_name": torch.cuda.get_device_name() if kind == "cuda" else "CPU, one thread per worker",
         "accuracy": {str(seed): round(value, 4) for seed, value in sorted(accuracies.items())},
@@ -66,8 +69,14 @@ def train_reference(seed: int, budget_name: str, device: str, root: str) -> dict
         try:
             assert worker.request({"op": "load", "modules": ["training"]}).get("ok")
             start = time.perf_counter()
-            reply = worker.request({"op": "probe", "probe": "train", "args": [
-                root, *split(seed, b), b.batch_size, b.epochs, b.lr, device, seed]}, b.timeout * 4)
+            reply = worker.request(
+                {
+                    "op": "probe",
+                    "probe": "train",
+                    "args": [root, *split(seed, b), b.batch_size, b.epochs, b.lr, device, seed],
+                },
+                b.timeout * 4,
+            )
             seconds = time.perf_counter() - start
             cpu = cpu_seconds(worker.process.pid)
         finally:
@@ -75,9 +84,14 @@ def train_reference(seed: int, budget_name: str, device: str, root: str) -> dict
     seen = reply.get("value")
     if not reply.get("ok") or not isinstance(seen, dict) or "state" not in seen:
         raise RuntimeError(f"seed {seed}: the reference did not train: {reply}")
-    return {"seed": seed, "accuracy": accuracy_of(seen["state"], *official_test_set(root)),
-            "seconds": seconds, "cpu": cpu, "held_out": seen["history"]["test_acc"],
-            "examples_per_sec": seen["history"]["examples_per_sec"]}
+    return {
+        "seed": seed,
+        "accuracy": accuracy_of(seen["state"], *official_test_set(root)),
+        "seconds": seconds,
+        "cpu": cpu,
+        "held_out": seen["history"]["test_acc"],
+        "examples_per_sec": seen["history"]["examples_per_sec"],
+    }
 
 
 def calibrate(seeds: list[int], jobs: int = 1, budget_name: str = DEFAULT_BUDGET, device: str = "cpu") -> list[dict]:
@@ -88,14 +102,19 @@ def calibrate(seeds: list[int], jobs: int = 1, budget_name: str = DEFAULT_BUDGET
     with ThreadPoolExecutor(jobs) as pool:
         results = []
         for result in pool.map(lambda seed: train_reference(seed, budget_name, device, root), seeds):
-            print(f"seed {result['seed']:3d}  test accuracy {result['accuracy']:.4f}  held-out per epoch "
-                  f"{[round(a, 4) for a in result['held_out']]}  {result['seconds']:.1f} s wall, "
-                  f"{result['cpu']:.1f} s CPU  {result['examples_per_sec']:.0f} examples/s (own timer)", flush=True)
+            print(
+                f"seed {result['seed']:3d}  test accuracy {result['accuracy']:.4f}  held-out per epoch "
+                f"{[round(a, 4) for a in result['held_out']]}  {result['seconds']:.1f} s wall, "
+                f"{result['cpu']:.1f} s CPU  {result['examples_per_sec']:.0f} examples/s (own timer)",
+                flush=True,
+            )
             results.append(result)
     accuracies = [r["accuracy"] for r in results]
     cpu = sorted(r["cpu"] for r in results)
-    print(f"min {min(accuracies):.4f}  mean {sum(accuracies) / len(accuracies):.4f}  max {max(accuracies):.4f}  "
-          f"median CPU seconds per training (worker process, start included) {cpu[len(cpu) // 2]:.1f}")
+    print(
+        f"min {min(accuracies):.4f}  mean {sum(accuracies) / len(accuracies):.4f}  max {max(accuracies):.4f}  "
+        f"median CPU seconds per training (worker process, start included) {cpu[len(cpu) // 2]:.1f}"
+    )
     return results
 
 
@@ -111,14 +130,19 @@ def seed_list(spec: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.calibrate",
-                                     description="Calibrate the train_ch6 accuracy threshold on the reference.")
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.calibrate",
+        description="Calibrate the train_ch6 accuracy threshold on the reference.",
+    )
     parser.add_argument("--seeds", type=seed_list, default=seed_list("0-19"), help="seeds, e.g. 0-19 or 3,5,8")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--budget", choices=BUDGETS, default=DEFAULT_BUDGET)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--record", action="store_true",
-                        help=f"store the accuracies in {CALIBRATION_FILE.name} (the threshold tests read them)")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help=f"store the accuracies in {CALIBRATION_FILE.name} (the threshold tests read them)",
+    )
     args = parser.parse_args(argv)
     measured = calibrate(args.seeds, args.jobs, args.budget, args.device)
     if args.record:

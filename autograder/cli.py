@@ -5,6 +5,7 @@ and ``nbgrader build`` are ``ship`` and ``nbgrader``. Exit status: 0 when the co
 (whatever the score), 1 when ``--fail-under`` (a percentage of the points graded) is not met, 2 when
 it could not run (bad arguments, unreadable submission, unusable settings).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,9 @@ def parse_save(value: str) -> tuple[str, str]:
     """``FORMAT:PATH`` of ``--save``."""
     fmt, sep, path = value.partition(":")
     if not sep or not path or fmt not in FORMATS:
-        raise argparse.ArgumentTypeError(f"expected FORMAT:PATH with FORMAT one of {', '.join(sorted(FORMATS))}, "
-                                         f"got {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected FORMAT:PATH with FORMAT one of {', '.join(sorted(FORMATS))}, got {value!r}"
+        )
     return fmt, path
 
 
@@ -41,20 +43,38 @@ def parse_percent(value: str) -> float:
 
 
 def add_grade_parser(commands: argparse._SubParsersAction) -> None:
-    g = commands.add_parser("grade", help="grade one submission", epilog=EXAMPLES,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    g.add_argument("submission", help="a folder with the exercise modules, a repository root containing exercises/, "
-                   "or notebooks of `autograde nbgrader build` (one .ipynb or a folder of them)")
+    g = commands.add_parser(
+        "grade", help="grade one submission", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    g.add_argument(
+        "submission",
+        help="a folder with the exercise modules, a repository root containing exercises/, "
+        "or notebooks of `autograde nbgrader build` (one .ipynb or a folder of them)",
+    )
     g.add_argument("--json", metavar="OUT", help="also write the JSON report to OUT")
-    g.add_argument("--save", metavar="FORMAT:PATH", type=parse_save, action="append", default=[],
-                   help="also write the report in FORMAT to PATH, e.g. junit:report.xml or "
-                   "gradescope:/autograder/results/results.json (repeatable)")
-    g.add_argument("--attachments", metavar="DIR", help="write the grader's drawings for the feedback into DIR "
-                   "(training.png: the training curve of the submission's train_ch6)")
+    g.add_argument(
+        "--save",
+        metavar="FORMAT:PATH",
+        type=parse_save,
+        action="append",
+        default=[],
+        help="also write the report in FORMAT to PATH, e.g. junit:report.xml or "
+        "gradescope:/autograder/results/results.json (repeatable)",
+    )
+    g.add_argument(
+        "--attachments",
+        metavar="DIR",
+        help="write the grader's drawings for the feedback into DIR "
+        "(training.png: the training curve of the submission's train_ch6)",
+    )
     g.add_argument("--format", choices=sorted(FORMATS), default="text", help="what to print (default: text)")
-    g.add_argument("--fail-under", type=parse_percent, metavar="PERCENT",
-                   help="exit with status 1 when the score is below PERCENT of the points graded (all "
-                   "exercises: 100 points, so points and percent agree; with --only, of those exercises' points)")
+    g.add_argument(
+        "--fail-under",
+        type=parse_percent,
+        metavar="PERCENT",
+        help="exit with status 1 when the score is below PERCENT of the points graded (all "
+        "exercises: 100 points, so points and percent agree; with --only, of those exercises' points)",
+    )
     config.add_settings_options(g)
     g.set_defaults(handler=run_grade)
 
@@ -63,9 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     from . import batch, nbgrader, ship
 
     parser = argparse.ArgumentParser(
-        prog="autograde", description="Grade d2l CNN-chapter exercises with hidden property-based checks; "
-        "student code runs in a separate worker process.", epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="autograde",
+        description="Grade d2l CNN-chapter exercises with hidden property-based checks; "
+        "student code runs in a separate worker process.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_grade_parser(commands)
     batch.add_parser(commands)

@@ -18,6 +18,7 @@ A configuration file looks like this (every key is optional)::
     bubblewrap = "auto"    # "auto": use bwrap when it works; "off" (or false): never
     data = "/path/to/fashion-mnist"   # the folder whose training files the worker may read
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,6 +95,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
 def _argument(check: Callable[[str], Any], name: str) -> Callable[[str], Any]:
     """An argparse type from a validator: its refusal becomes argparse's usage error."""
+
     def parse(value: str) -> Any:
         try:
             return check(value)
@@ -110,29 +112,62 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
     from .checks.training.budgets import BUDGETS, DEFAULT_BUDGET
 
     defaults, worker = Settings(), WorkerConfig()
-    parser.add_argument("--only", metavar="EX[,EX...]", type=_argument(validation.exercises, "exercises"),
-                        action="extend", help=f"grade only these exercises ({', '.join(registry.NAMES)})")
-    parser.add_argument("--lang", choices=LANGUAGES, default=defaults.lang,
-                        help=f"language of messages and reports (default: {defaults.lang})")
+    parser.add_argument(
+        "--only",
+        metavar="EX[,EX...]",
+        type=_argument(validation.exercises, "exercises"),
+        action="extend",
+        help=f"grade only these exercises ({', '.join(registry.NAMES)})",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=defaults.lang,
+        help=f"language of messages and reports (default: {defaults.lang})",
+    )
     parser.add_argument("--seed", type=int, help="seed for the hidden tests (default: fixed, derandomized)")
     training = parser.add_argument_group("training (train_ch6)")
-    training.add_argument("--device", choices=validation.DEVICES, default="auto",
-                          help="where the submission's train_ch6 trains: auto = cuda when this machine has a "
-                          "usable GPU, else cpu (default: auto)")
-    training.add_argument("--training-budget", choices=BUDGETS, default=DEFAULT_BUDGET,
-                          help="standard: 50,000 images x 3 epochs, ~25 s on a CPU; book: the book's 10 epochs at "
-                          "batch 256, ~90 s on a CPU, seconds on a GPU; small: a smoke test that does not require "
-                          f"an accuracy (default: {DEFAULT_BUDGET}; docs/training-threshold.md)")
+    training.add_argument(
+        "--device",
+        choices=validation.DEVICES,
+        default="auto",
+        help="where the submission's train_ch6 trains: auto = cuda when this machine has a "
+        "usable GPU, else cpu (default: auto)",
+    )
+    training.add_argument(
+        "--training-budget",
+        choices=BUDGETS,
+        default=DEFAULT_BUDGET,
+        help="standard: 50,000 images x 3 epochs, ~25 s on a CPU; book: the book's 10 epochs at "
+        "batch 256, ~90 s on a CPU, seconds on a GPU; small: a smoke test that does not require "
+        f"an accuracy (default: {DEFAULT_BUDGET}; docs/training-threshold.md)",
+    )
     limits = parser.add_argument_group("worker limits and sandbox")
-    limits.add_argument("--config", metavar="FILE", type=_argument(load_config, "config"), dest="worker_config",
-                        help="TOML file with [limits] and [sandbox] (see autograder/config.py)")
-    limits.add_argument("--memory", metavar="SIZE", type=_argument(validation.memory, "memory"),
-                        help=f"data memory of one worker, e.g. 2GiB (default: {worker.memory_bytes >> 30} GiB)")
-    limits.add_argument("--timeout", metavar="SECONDS", type=_argument(validation.seconds, "seconds"),
-                        help=f"seconds one call of student code may take (default: {worker.call_timeout:g}; "
-                        "training has its own budget)")
-    limits.add_argument("--no-sandbox", action="store_true",
-                        help="do not use bubblewrap even where it works (the report header says what is missing)")
+    limits.add_argument(
+        "--config",
+        metavar="FILE",
+        type=_argument(load_config, "config"),
+        dest="worker_config",
+        help="TOML file with [limits] and [sandbox] (see autograder/config.py)",
+    )
+    limits.add_argument(
+        "--memory",
+        metavar="SIZE",
+        type=_argument(validation.memory, "memory"),
+        help=f"data memory of one worker, e.g. 2GiB (default: {worker.memory_bytes >> 30} GiB)",
+    )
+    limits.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_argument(validation.seconds, "seconds"),
+        help=f"seconds one call of student code may take (default: {worker.call_timeout:g}; "
+        "training has its own budget)",
+    )
+    limits.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="do not use bubblewrap even where it works (the report header says what is missing)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -144,6 +179,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         worker["call_timeout"] = args.timeout
     if getattr(args, "no_sandbox", False):
         worker["sandbox"] = "off"
-    return Settings(exercises=validation.exercises(args.only or ()), seed=args.seed, lang=args.lang,
-                    device=resolve_device(args.device), training_budget=args.training_budget,
-                    worker=dataclasses.replace(WorkerConfig(), **worker))
+    return Settings(
+        exercises=validation.exercises(args.only or ()),
+        seed=args.seed,
+        lang=args.lang,
+        device=resolve_device(args.device),
+        training_budget=args.training_budget,
+        worker=dataclasses.replace(WorkerConfig(), **worker),
+    )

@@ -1,5 +1,6 @@
 """Writing results: every file through a temporary file and a rename, so a reader (or a run killed
 halfway) never sees half a file."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Why a check did not pass on the merits of the answer: codes that batch, reports and class
 statistics read instead of message text (messages are for people and come in two languages)."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -5,6 +5,7 @@ exercises, their order, their modules and their points from here. The public tes
 students without the grader, so ``exercises/tests/conftest.py`` keeps its own copy of the names;
 ``tests/fast/test_registry.py`` proves that copy agrees with this table.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ processes that run student code are started and limited. The command line, a con
 and the API all build a ``Settings`` (``autograder/config.py`` reads flags and files); its defaults
 are the documented defaults. Values are checked by ``autograder/validation.py``.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -82,8 +83,9 @@ class Settings:
         validation.seed(self.seed)
         validation.language(self.lang)
         if self.device not in ("cpu", "cuda"):
-            raise validation.SettingsError(f"device must be 'cpu' or 'cuda' (resolve 'auto' first), "
-                                           f"not {self.device!r}")
+            raise validation.SettingsError(
+                f"device must be 'cpu' or 'cuda' (resolve 'auto' first), not {self.device!r}"
+            )
         validation.count(self.max_examples)
         # The workers follow the run: the GPU when training runs on one, the data the checks read.
         worker = self.worker
@@ -99,8 +101,13 @@ class Settings:
 
     def key(self) -> dict[str, Any]:
         """What a finished grade must have been graded with to be reused (``grade-all`` resumes)."""
-        return {"exercises": list(self.exercises), "seed": self.seed, "lang": self.lang, "device": self.device,
-                "training_budget": self.training_budget}
+        return {
+            "exercises": list(self.exercises),
+            "seed": self.seed,
+            "lang": self.lang,
+            "device": self.device,
+            "training_budget": self.training_budget,
+        }
 
 
 def resolve_device(choice: str) -> str:

@@ -1,4 +1,5 @@
 """Bilingual text: every message a student or an instructor reads exists in English and Chinese."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

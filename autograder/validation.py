@@ -4,6 +4,7 @@ One module, so each kind of value is accepted the same way everywhere and every 
 was expected and what came. Each function returns the value in its canonical form or raises
 ``SettingsError``.
 """
+
 from __future__ import annotations
 
 import math

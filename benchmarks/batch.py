@@ -5,6 +5,7 @@ Prints the wall time of the batch and the per-submission mean and median (each s
 grading time, as recorded in its ``meta.json``). ``--compare`` instead grades a smaller class once
 with a thread pool and once with a process pool (the figures behind the default, see docs/batch.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,11 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.test_batch import BROKEN, copy_modules, make_broken  # noqa: E402
+
 from autograder.batch import run_batch  # noqa: E402
 from autograder.batch.progress import Progress  # noqa: E402
 from autograder.registry import NAMES as EXERCISE_NAMES  # noqa: E402
 from autograder.settings import Settings  # noqa: E402
-from tests.test_batch import BROKEN, copy_modules, make_broken  # noqa: E402
 
 
 def make_class(directory: Path, references: int, broken: int) -> None:
@@ -41,25 +43,42 @@ def figures(label: str, outcome, wall: float) -> None:
     refs = [m["seconds"] for m in metas if m["student_id"].startswith("ref")]
     broken = [m["seconds"] for m in metas if not m["student_id"].startswith("ref")]
     full = sum(1 for m in metas if m["student_id"].startswith("ref") and m["score"] == m["max_score"])
-    print(f"{label}: {len(metas)} submissions in {wall:.1f} s wall "
-          f"({wall / max(len(metas), 1):.2f} s per submission); per-submission grading time "
-          f"mean {statistics.mean(seconds):.1f} s, median {statistics.median(seconds):.1f} s; "
-          f"reference copies mean {statistics.mean(refs):.1f} s, median {statistics.median(refs):.1f} s "
-          f"({full}/{len(refs)} full marks)"
-          + (f"; broken mean {statistics.mean(broken):.2f} s, median {statistics.median(broken):.2f} s "
-             f"({outcome.errors} errors)" if broken else ""), flush=True)
+    print(
+        f"{label}: {len(metas)} submissions in {wall:.1f} s wall "
+        f"({wall / max(len(metas), 1):.2f} s per submission); per-submission grading time "
+        f"mean {statistics.mean(seconds):.1f} s, median {statistics.median(seconds):.1f} s; "
+        f"reference copies mean {statistics.mean(refs):.1f} s, median {statistics.median(refs):.1f} s "
+        f"({full}/{len(refs)} full marks)"
+        + (
+            f"; broken mean {statistics.mean(broken):.2f} s, median {statistics.median(broken):.2f} s "
+            f"({outcome.errors} errors)"
+            if broken
+            else ""
+        ),
+        flush=True,
+    )
 
 
 def run(submissions: Path, results: Path, jobs: int, only: list[str], executor: str, label: str) -> None:
     start = time.perf_counter()
-    outcome = run_batch(submissions, results, Settings(exercises=only), jobs=jobs, executor=executor,
-                        progress=Progress(0, 0, tty=False, stream=open("/dev/null", "w")))
+    outcome = run_batch(
+        submissions,
+        results,
+        Settings(exercises=only),
+        jobs=jobs,
+        executor=executor,
+        progress=Progress(0, 0, tty=False, stream=open("/dev/null", "w")),
+    )
     figures(label, outcome, time.perf_counter() - start)
     for meta in outcome.metas.values():  # a reference copy below full marks: say which check lost points
         if meta["student_id"].startswith("ref") and meta["score"] != meta["max_score"]:
             report = json.loads((results / meta["student_id"] / "report.json").read_text())
-            lost = [f"{e['name']}/{c['name']}: {c['status']}: {c['message'][:300]}" for e in report["exercises"]
-                    for c in e["checks"] if c["status"] != "passed"]
+            lost = [
+                f"{e['name']}/{c['name']}: {c['status']}: {c['message'][:300]}"
+                for e in report["exercises"]
+                for c in e["checks"]
+                if c["status"] != "passed"
+            ]
             print(f"  {meta['student_id']} lost points: {'; '.join(lost)}", flush=True)
 
 
@@ -79,18 +98,38 @@ def main() -> None:
             make_class(scratch / "class", args.references, args.broken)
             for round_ in range(2):
                 for executor in ("thread", "process"):
-                    run(scratch / "class", scratch / f"{executor}{round_}", args.jobs, only, executor,
-                        f"{executor} pool, round {round_ + 1}")
+                    run(
+                        scratch / "class",
+                        scratch / f"{executor}{round_}",
+                        args.jobs,
+                        only,
+                        executor,
+                        f"{executor} pool, round {round_ + 1}",
+                    )
             return
         make_class(scratch / "class", args.references, args.broken)
-        run(scratch / "class", scratch / "results", args.jobs, only, args.executor,
-            f"{args.executor} pool, -j {args.jobs}")
+        run(
+            scratch / "class",
+            scratch / "results",
+            args.jobs,
+            only,
+            args.executor,
+            f"{args.executor} pool, -j {args.jobs}",
+        )
         start = time.perf_counter()
-        again = run_batch(scratch / "class", scratch / "results", Settings(exercises=only), jobs=args.jobs,
-                          progress=Progress(0, 0, tty=False, stream=open("/dev/null", "w")))
-        print(f"resume (nothing to grade): {again.resumed} finished reports checked in "
-              f"{time.perf_counter() - start:.2f} s", flush=True)
-        print(json.dumps({"gradebook_rows": len((scratch / 'results' / 'gradebook.csv').read_text().splitlines()) - 1}))
+        again = run_batch(
+            scratch / "class",
+            scratch / "results",
+            Settings(exercises=only),
+            jobs=args.jobs,
+            progress=Progress(0, 0, tty=False, stream=open("/dev/null", "w")),
+        )
+        print(
+            f"resume (nothing to grade): {again.resumed} finished reports checked in "
+            f"{time.perf_counter() - start:.2f} s",
+            flush=True,
+        )
+        print(json.dumps({"gradebook_rows": len((scratch / "results" / "gradebook.csv").read_text().splitlines()) - 1}))
 
 
 if __name__ == "__main__":

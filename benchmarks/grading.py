@@ -4,6 +4,7 @@ Run: ``python benchmarks/grading.py``. Prints wall-clock figures for this machin
 quotes them. Targets (issue 3): a whole submission without training in under 15 s, one worker
 round trip under 5 ms.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import torch
 
-from autograder.registry import NAMES as EXERCISE_NAMES
 from autograder.load import reference_submission
+from autograder.registry import NAMES as EXERCISE_NAMES
 from autograder.runner import grade
 from autograder.settings import WorkerConfig
 from autograder.worker.client import WorkerProcess
@@ -50,8 +51,10 @@ def main() -> None:
         report = grade(ROOT / "solutions", exercises=only)
         elapsed = time.perf_counter() - start
         per = ", ".join(f"{e.name} {sum(c.seconds for c in e.checks):.1f}s" for e in report.exercises)
-        print(f"run {run + 1}: full submission without training {elapsed:.1f} s "
-              f"({report.score:g}/{report.max_score:g}); checks: {per}")
+        print(
+            f"run {run + 1}: full submission without training {elapsed:.1f} s "
+            f"({report.score:g}/{report.max_score:g}); checks: {per}"
+        )
 
 
 if __name__ == "__main__":

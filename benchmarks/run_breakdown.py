@@ -9,6 +9,7 @@ gets its own wall-clock time (exclusive of the others nested in it). The rest is
 steps, the data, Python and the read-back of the sums at the end.
 ``benchmarks/step_profile.py`` gives the time of one replayed step, to compare with the rest.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,9 @@ from collections.abc import Callable, Iterator
 from unittest import mock
 
 import torch
+from train_throughput import add_budget_arguments, train_kit  # this script's folder is on sys.path
 
 from fastloop import GraphedBatches, TrainStep
-from train_throughput import add_budget_arguments, train_kit  # this script's folder is on sys.path
 
 
 class Ledger:
@@ -88,7 +89,9 @@ def main() -> None:
     print(f"recorded run (device synchronised around each entry) {recorded:.3f} s:")
     for label, seconds in sorted(ledger.seconds.items(), key=lambda item: -item[1]):
         print(f"  {label:40s} {ledger.calls[label]:4d} calls  {seconds:7.3f} s")
-    print(f"  {'the rest: replayed steps, data, Python':40s}             {recorded - sum(ledger.seconds.values()):7.3f} s")
+    print(
+        f"  {'the rest: replayed steps, data, Python':40s}             {recorded - sum(ledger.seconds.values()):7.3f} s"
+    )
 
 
 if __name__ == "__main__":

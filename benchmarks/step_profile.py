@@ -6,6 +6,7 @@ Prints the replay time per step and every kernel of one step with its mean durat
 PyTorch's profiler). ``--library-kernels`` turns ``fastloop.lean_kernels`` off, to compare with
 cuDNN's convolutions and ATen's own average-pooling gradient.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,16 +50,24 @@ def main() -> None:
         graph.replay()
     torch.cuda.synchronize()
     us = (time.perf_counter() - start) / args.steps * 1e6
-    print(f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, batch {args.batch_size}, "
-          f"{'library' if args.library_kernels else 'lean'} kernels: {us:.1f} us per replayed step "
-          f"({args.batch_size * 1e6 / us:,.0f} examples/s)")
+    print(
+        f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}, batch {args.batch_size}, "
+        f"{'library' if args.library_kernels else 'lean'} kernels: {us:.1f} us per replayed step "
+        f"({args.batch_size * 1e6 / us:,.0f} examples/s)"
+    )
     reps = 20
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         for _ in range(reps):
             graph.replay()
         torch.cuda.synchronize()
-    rows = sorted(((e.self_device_time_total / reps, e.count / reps, e.key) for e in prof.key_averages()
-                   if e.self_device_time_total > 0), reverse=True)
+    rows = sorted(
+        (
+            (e.self_device_time_total / reps, e.count / reps, e.key)
+            for e in prof.key_averages()
+            if e.self_device_time_total > 0
+        ),
+        reverse=True,
+    )
     for us_kernel, count, name in rows:
         print(f"  {us_kernel:7.2f} us  x{count:3.0f}  {name[:100]}")
     print(f"  total {sum(r[0] for r in rows):.1f} us of kernels, {sum(r[1] for r in rows):.0f} kernels per step")

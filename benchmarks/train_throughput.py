@@ -15,6 +15,7 @@ timer covers the inner loop only.
 Both start after a warm-up step on the device (CUDA context, cuDNN and cuBLAS loaded), so neither
 pays for the device's start-up; fastloop's time includes its CUDA-graph captures and warm-up steps.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,10 @@ def book_loaders(root: Path, batch_size: int):
     trans = transforms.ToTensor()
     train = torchvision.datasets.FashionMNIST(root=root, train=True, transform=trans, download=False)
     test = torchvision.datasets.FashionMNIST(root=root, train=False, transform=trans, download=False)
-    return (data.DataLoader(train, batch_size, shuffle=True, num_workers=4),
-            data.DataLoader(test, batch_size, shuffle=False, num_workers=4))
+    return (
+        data.DataLoader(train, batch_size, shuffle=True, num_workers=4),
+        data.DataLoader(test, batch_size, shuffle=False, num_workers=4),
+    )
 
 
 def book_evaluate_accuracy_gpu(net, data_iter, device) -> float:
@@ -105,8 +108,9 @@ def timed(function, *args) -> tuple[float, float]:
 def warm_up(device: torch.device) -> None:
     """Start the device's libraries (CUDA context, cuDNN, cuBLAS) before any timing, for both pipelines."""
     net = lenet().to(device)
-    loss = nn.CrossEntropyLoss()(net(torch.rand(256, 1, 28, 28, device=device)), torch.zeros(256, dtype=torch.long,
-                                                                                             device=device))
+    loss = nn.CrossEntropyLoss()(
+        net(torch.rand(256, 1, 28, 28, device=device)), torch.zeros(256, dtype=torch.long, device=device)
+    )
     loss.backward()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -134,8 +138,12 @@ def train_kit(args: argparse.Namespace, device: torch.device, trainer: str = "re
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_budget_arguments(parser)
-    parser.add_argument("--trainer", choices=TRAINERS, default="reference",
-                        help="the kit's train_ch6: the plain reference (default) or the fast engine")
+    parser.add_argument(
+        "--trainer",
+        choices=TRAINERS,
+        default="reference",
+        help="the kit's train_ch6: the plain reference (default) or the fast engine",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="time the kit's pipeline this many times")
     parser.add_argument("--skip-book", action="store_true", help="time only the kit's pipeline")
     parser.add_argument("--json", metavar="OUT", help="also write the figures to OUT")
@@ -144,28 +152,43 @@ def main() -> None:
     source = cnnkit.find_fashion_mnist(download=False)
     examples = 60000 * args.epochs
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    print(f"device: {device} ({name}); torch {torch.__version__}; {args.epochs} epochs, lr {args.lr}, "
-          f"batch {args.batch_size}; kit's train_ch6: {TRAINERS[args.trainer]}")
-    figures = {"device": name, "torch": torch.__version__, "epochs": args.epochs, "lr": args.lr,
-               "batch_size": args.batch_size, "trainer": args.trainer, "kit": []}
+    print(
+        f"device: {device} ({name}); torch {torch.__version__}; {args.epochs} epochs, lr {args.lr}, "
+        f"batch {args.batch_size}; kit's train_ch6: {TRAINERS[args.trainer]}"
+    )
+    figures = {
+        "device": name,
+        "torch": torch.__version__,
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "trainer": args.trainer,
+        "kit": [],
+    }
     warm_up(device)
 
     for run in range(args.repeat):
         history, seconds = train_kit(args, device, args.trainer)
-        figures["kit"].append({"examples_per_sec": examples / seconds, "seconds": seconds,
-                               "test_acc": history["test_acc"][-1],
-                               "own_timer_examples_per_sec": history["examples_per_sec"]})
-        print(f"kit : {examples / seconds:12,.0f} examples/s wall-clock ({seconds:.2f} s, data on the device "
-              f"included), test acc {history['test_acc'][-1]:.3f}; own timer (training loop only) "
-              f"{history['examples_per_sec']:,.0f}")
+        figures["kit"].append(
+            {
+                "examples_per_sec": examples / seconds,
+                "seconds": seconds,
+                "test_acc": history["test_acc"][-1],
+                "own_timer_examples_per_sec": history["examples_per_sec"],
+            }
+        )
+        print(
+            f"kit : {examples / seconds:12,.0f} examples/s wall-clock ({seconds:.2f} s, data on the device "
+            f"included), test acc {history['test_acc'][-1]:.3f}; own timer (training loop only) "
+            f"{history['examples_per_sec']:,.0f}"
+        )
     kit_rate = max(r["examples_per_sec"] for r in figures["kit"])
     if not args.skip_book:
         with tempfile.TemporaryDirectory() as root:
             unpack_for_torchvision(source, Path(root))
             torch.manual_seed(args.seed)
             book_train, book_test = book_loaders(Path(root), args.batch_size)
-            book_acc, book_seconds = timed(book_train_ch6, lenet(), book_train, book_test, args.epochs, args.lr,
-                                           device)
+            book_acc, book_seconds = timed(book_train_ch6, lenet(), book_train, book_test, args.epochs, args.lr, device)
         book_rate = examples / book_seconds
         figures["book"] = {"examples_per_sec": book_rate, "seconds": book_seconds, "test_acc": book_acc}
         figures["speed_up"] = kit_rate / book_rate

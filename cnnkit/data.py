@@ -75,8 +75,16 @@ SPLIT_FILES: dict[bool, tuple[str, str]] = {
 }
 #: d2l's text labels, indexed by class number.
 TEXT_LABELS: tuple[str, ...] = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "ankle boot",
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
 )
 
 PathLike = str | os.PathLike

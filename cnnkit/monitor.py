@@ -4,6 +4,7 @@ The bar (tqdm) shows loss, accuracy and examples/s while an epoch runs and stays
 output is not a terminal (graders, CI logs). The figure is d2l's: train loss, train acc and test
 acc per epoch, saved as a PNG with matplotlib's Agg backend, so it works without a display.
 """
+
 from __future__ import annotations
 
 import sys
@@ -25,8 +26,7 @@ def progress(iterable: Iterable[T], desc: str, total: int | None = None, enabled
     if total is None and hasattr(iterable, "__len__"):
         total = len(iterable)
     show = sys.stderr.isatty() if enabled is None else enabled
-    return tqdm(iter(iterable), desc=desc, total=total, disable=not show, leave=False, unit="batch",
-                dynamic_ncols=True)
+    return tqdm(iter(iterable), desc=desc, total=total, disable=not show, leave=False, unit="batch", dynamic_ncols=True)
 
 
 def plot_history(history: dict, path: str | Path | BinaryIO | None = None):

@@ -5,6 +5,7 @@ and ``corr2d_matmul`` must be one matrix product. Both are judged on the ATen op
 reaches, recorded with a ``TorchDispatchMode``: ``F.conv2d``, ``torch.conv2d``, ``nn.Conv2d`` and
 ``torch.ops.aten.convolution`` all arrive as ``convolution``, whatever Python path led there.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,9 @@ from typing import Any, Callable
 #: _conv_depthwise2d, max_pool2d_with_indices, adaptive_avg_pool2d, ...).
 FORBIDDEN_OP = re.compile(r"convolution|conv[a-z_]*[123]d|_conv_|pool")
 #: Operators that are a matrix product.
-MATMUL_OPS = frozenset({"mm", "bmm", "mv", "dot", "vdot", "matmul", "addmm", "addmv", "addbmm", "baddbmm",
-                        "_addmm_activation", "linear"})
+MATMUL_OPS = frozenset(
+    {"mm", "bmm", "mv", "dot", "vdot", "matmul", "addmm", "addmv", "addbmm", "baddbmm", "_addmm_activation", "linear"}
+)
 
 
 def record_ops(call: Callable[[], Any]) -> tuple[Any, Counter]:

@@ -69,6 +69,7 @@ Rules:
 
 Test / 测试: ``pytest exercises/tests/test_channels.py``
 """
+
 import torch
 
 from .corr2d import corr2d

@@ -67,6 +67,7 @@ Rules:
 
 Test / 测试: ``pytest exercises/tests/test_conv_layer.py``
 """
+
 import torch
 from torch import nn
 
@@ -84,7 +85,6 @@ class Conv2D(nn.Module):
         raise NotImplementedError("Conv2D is not implemented yet: open exercises/conv_layer.py")
 
 
-def learn_kernel(X: torch.Tensor, Y: torch.Tensor, kernel_size, lr: float = 3e-2,
-                 num_epochs: int = 10) -> torch.Tensor:
+def learn_kernel(X: torch.Tensor, Y: torch.Tensor, kernel_size, lr: float = 3e-2, num_epochs: int = 10) -> torch.Tensor:
     """Learn the kernel that maps X to Y by gradient descent / 通过梯度下降学习由 X 生成 Y 的卷积核."""
     raise NotImplementedError("learn_kernel is not implemented yet: open exercises/conv_layer.py")

@@ -46,6 +46,7 @@ Rules:
 
 Test / 测试: ``pytest exercises/tests/test_corr2d.py``
 """
+
 import torch
 
 

@@ -58,6 +58,7 @@ pooling (no ReLU, no max pooling).
 
 Test / 测试: ``pytest exercises/tests/test_lenet.py``
 """
+
 import torch
 from torch import nn
 

@@ -54,6 +54,7 @@ Rules:
 
 Test / 测试: ``pytest exercises/tests/test_padding_stride.py``
 """
+
 import torch
 
 from .corr2d import corr2d

@@ -43,6 +43,7 @@ Rules:
 
 Test / 测试: ``pytest exercises/tests/test_pooling.py``
 """
+
 import torch
 
 

@@ -63,6 +63,7 @@ non-2-D argument (and ``corr2d_matmul`` for a kernel larger than the input);
 
 Test / 测试: ``pytest exercises/tests/test_theory.py``
 """
+
 import torch
 
 

@@ -66,6 +66,7 @@ device, so adding the loss of a batch need not wait for the GPU), and so may
 
 Test / 测试: ``pytest exercises/tests/test_training.py``
 """
+
 import torch
 from torch import nn
 

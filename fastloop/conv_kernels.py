@@ -19,6 +19,7 @@ Triton's default of three made the weight gradients several times slower.
 Imported by :mod:`fastloop.lean_kernels` at the first convolution, where Triton is installed. With
 ``TRITON_INTERPRET=1`` the kernels run on CPU tensors, which is how the CPU tests check them.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -38,8 +39,20 @@ WGRAD_PROGRAMS = 2048
 
 
 @triton.jit
-def _taps(offs, inside, WO, PH: tl.constexpr, PW: tl.constexpr, KH: tl.constexpr, KW: tl.constexpr,
-          TAPS: tl.constexpr, H, W, sxh, sxw):
+def _taps(
+    offs,
+    inside,
+    WO,
+    PH: tl.constexpr,
+    PW: tl.constexpr,
+    KH: tl.constexpr,
+    KW: tl.constexpr,
+    TAPS: tl.constexpr,
+    H,
+    W,
+    sxh,
+    sxw,
+):
     """For output positions ``offs`` (flat, row-major; ``inside`` marks the real ones) and each
     kernel tap: the input's offset within a channel and whether that input exists
     (``[TAPS, len(offs)]``)."""
@@ -51,11 +64,35 @@ def _taps(offs, inside, WO, PH: tl.constexpr, PW: tl.constexpr, KH: tl.constexpr
 
 
 @triton.jit
-def _conv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, C, H, W, O, HO, WO,
-                 sxn, sxc, sxh, sxw, swo, swc, swh, sww,
-                 PH: tl.constexpr, PW: tl.constexpr, KH: tl.constexpr, KW: tl.constexpr,
-                 FLIP: tl.constexpr, HAS_BIAS: tl.constexpr, TAPS: tl.constexpr, OB: tl.constexpr,
-                 BLOCK: tl.constexpr):
+def _conv_kernel(
+    x_ptr,
+    w_ptr,
+    b_ptr,
+    y_ptr,
+    C,
+    H,
+    W,
+    O,
+    HO,
+    WO,
+    sxn,
+    sxc,
+    sxh,
+    sxw,
+    swo,
+    swc,
+    swh,
+    sww,
+    PH: tl.constexpr,
+    PW: tl.constexpr,
+    KH: tl.constexpr,
+    KW: tl.constexpr,
+    FLIP: tl.constexpr,
+    HAS_BIAS: tl.constexpr,
+    TAPS: tl.constexpr,
+    OB: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
     """y[n, :, block] (contiguous) for program (n, block): per input channel, the weights
     [out channels, taps] times the gathered inputs [taps, positions], on the tensor cores."""
     n = tl.program_id(0)
@@ -77,14 +114,34 @@ def _conv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, C, H, W, O, HO, WO,
         acc += tl.dot(wv, xv)
     if HAS_BIAS:
         acc += tl.load(b_ptr + o, mask=o < O, other=0.0)[:, None]
-    tl.store(y_ptr + (n * O + o[:, None]) * HO * WO + offs[None, :], acc,
-             mask=(o < O)[:, None] & inside[None, :])
+    tl.store(y_ptr + (n * O + o[:, None]) * HO * WO + offs[None, :], acc, mask=(o < O)[:, None] & inside[None, :])
 
 
 @triton.jit(do_not_specialize=["N"])
-def _wgrad_kernel(x_ptr, g_ptr, part_ptr, N, C, H, W, O, HO, WO, sxn, sxc, sxh, sxw, PER_CHUNK,
-                  PH: tl.constexpr, PW: tl.constexpr, KH: tl.constexpr, KW: tl.constexpr,
-                  TAPS: tl.constexpr, OB: tl.constexpr, BLOCK: tl.constexpr):
+def _wgrad_kernel(
+    x_ptr,
+    g_ptr,
+    part_ptr,
+    N,
+    C,
+    H,
+    W,
+    O,
+    HO,
+    WO,
+    sxn,
+    sxc,
+    sxh,
+    sxw,
+    PER_CHUNK,
+    PH: tl.constexpr,
+    PW: tl.constexpr,
+    KH: tl.constexpr,
+    KW: tl.constexpr,
+    TAPS: tl.constexpr,
+    OB: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
     """For program (c, batch chunk): over the chunk's samples and all output positions, the output
     gradient [out channels, positions] times the gathered inputs of channel c [positions, taps];
     tap KH*KW reads ones instead, which gives the bias gradient. Written to part[chunk, :, c, :]."""
@@ -111,12 +168,16 @@ def _wgrad_kernel(x_ptr, g_ptr, part_ptr, N, C, H, W, O, HO, WO, sxn, sxc, sxh, 
 def _sizes(positions: int, taps: int, channels: int, most: int) -> tuple[int, int, int]:
     """Block sizes (output positions, at most ``most``; taps; channels): powers of two of at least
     16, as the tensor cores' products need."""
-    return (max(16, min(most, triton.next_power_of_2(positions))), max(16, triton.next_power_of_2(taps)),
-            max(16, triton.next_power_of_2(channels)))
+    return (
+        max(16, min(most, triton.next_power_of_2(positions))),
+        max(16, triton.next_power_of_2(taps)),
+        max(16, triton.next_power_of_2(channels)),
+    )
 
 
-def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, padding: tuple[int, int],
-         flipped: bool = False) -> torch.Tensor:
+def conv(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, padding: tuple[int, int], flipped: bool = False
+) -> torch.Tensor:
     """``F.conv2d(x, weight, bias, padding=padding)`` with stride 1, contiguous output. With
     ``flipped``, ``weight`` is read as ``weight.flip(2, 3).transpose(0, 1)`` (no copy)."""
     n, c, h, w = x.shape
@@ -129,14 +190,39 @@ def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, paddi
     y = torch.empty(n, o, ho, wo, device=x.device, dtype=torch.float32)
     block, taps, ob = _sizes(ho * wo, kh * kw, o, most=128)
     _conv_kernel[(n, triton.cdiv(ho * wo, block))](
-        x, weight, bias.contiguous() if bias is not None else weight, y, c, h, w, o, ho, wo, *x.stride(),
-        so, sc, sh, sw, PH=ph, PW=pw, KH=kh, KW=kw, FLIP=flipped, HAS_BIAS=bias is not None,
-        TAPS=taps, OB=ob, BLOCK=block, num_warps=2, num_stages=1)
+        x,
+        weight,
+        bias.contiguous() if bias is not None else weight,
+        y,
+        c,
+        h,
+        w,
+        o,
+        ho,
+        wo,
+        *x.stride(),
+        so,
+        sc,
+        sh,
+        sw,
+        PH=ph,
+        PW=pw,
+        KH=kh,
+        KW=kw,
+        FLIP=flipped,
+        HAS_BIAS=bias is not None,
+        TAPS=taps,
+        OB=ob,
+        BLOCK=block,
+        num_warps=2,
+        num_stages=1,
+    )
     return y
 
 
-def weight_and_bias_grad(x: torch.Tensor, grad: torch.Tensor, kernel: tuple[int, int],
-                         padding: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+def weight_and_bias_grad(
+    x: torch.Tensor, grad: torch.Tensor, kernel: tuple[int, int], padding: tuple[int, int]
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The gradients of ``F.conv2d(x, weight, bias, padding=padding)``'s weight and bias for the
     output gradient ``grad`` (contiguous): per-chunk partial sums, then one sum over the chunks."""
     n, c, h, w = x.shape
@@ -146,10 +232,30 @@ def weight_and_bias_grad(x: torch.Tensor, grad: torch.Tensor, kernel: tuple[int,
     per_chunk = triton.cdiv(n, max(1, min(n, WGRAD_PROGRAMS // c)))
     chunks = triton.cdiv(n, per_chunk)
     part = torch.empty(chunks, ob, c, taps, device=x.device, dtype=torch.float32)
-    _wgrad_kernel[(c, chunks)](x, grad, part, n, c, h, w, o, ho, wo, *x.stride(), per_chunk,
-                               PH=padding[0], PW=padding[1], KH=kh, KW=kw, TAPS=taps, OB=ob,
-                               BLOCK=block, num_warps=4, num_stages=1)
-    dw = part[:, :o, :, :kh * kw].sum(0).view(o, c, kh, kw)
+    _wgrad_kernel[(c, chunks)](
+        x,
+        grad,
+        part,
+        n,
+        c,
+        h,
+        w,
+        o,
+        ho,
+        wo,
+        *x.stride(),
+        per_chunk,
+        PH=padding[0],
+        PW=padding[1],
+        KH=kh,
+        KW=kw,
+        TAPS=taps,
+        OB=ob,
+        BLOCK=block,
+        num_warps=4,
+        num_stages=1,
+    )
+    dw = part[:, :o, :, : kh * kw].sum(0).view(o, c, kh, kw)
     db = part[:, :o, 0, kh * kw].sum(0)
     return dw, db
 
@@ -157,8 +263,11 @@ def weight_and_bias_grad(x: torch.Tensor, grad: torch.Tensor, kernel: tuple[int,
 def _give_up(exc: Exception) -> None:
     global usable
     usable = False
-    warnings.warn(f"the Triton convolution failed ({type(exc).__name__}: {exc}); PyTorch's convolutions "
-                  "run instead", RuntimeWarning, stacklevel=3)
+    warnings.warn(
+        f"the Triton convolution failed ({type(exc).__name__}: {exc}); PyTorch's convolutions run instead",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 class TritonConv2d(torch.autograd.Function):
@@ -166,8 +275,9 @@ class TritonConv2d(torch.autograd.Function):
     If a kernel fails, a RuntimeWarning says so and PyTorch's operators compute the result."""
 
     @staticmethod
-    def forward(ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
-                padding: tuple[int, int]) -> torch.Tensor:
+    def forward(
+        ctx: Any, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, padding: tuple[int, int]
+    ) -> torch.Tensor:
         ctx.save_for_backward(x, weight)
         ctx.padding = padding
         try:

@@ -19,6 +19,7 @@ a GPU, so the replayed CUDA graphs hold these kernels. (Rejected on an H100, in 
 step: convolutions as im2col plus one matrix product, 441; as row-Toeplitz matrix products, 329;
 Triton kernels with a program per output plane and no tensor cores, 585.)
 """
+
 from __future__ import annotations
 
 import functools
@@ -66,13 +67,19 @@ def tiled_avg_pool2d(x: torch.Tensor, kernel: tuple[int, int]) -> torch.Tensor:
     return _TiledAvgPool.apply(x, kernel)
 
 
-def _avg_pool2d_rule(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-                     count_include_pad=True, divisor_override=None) -> Callable[[], torch.Tensor] | None:
+def _avg_pool2d_rule(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+) -> Callable[[], torch.Tensor] | None:
     """The lean call for this ``F.avg_pool2d`` call, or None where it does not apply."""
     kernel = _pair(kernel_size)
-    if (input.dim() != 4 or divisor_override is not None or _pair(padding) != (0, 0)
-            or (stride not in (None, []) and _pair(stride) != kernel)
-            or input.shape[2] % kernel[0] or input.shape[3] % kernel[1]):
+    if (
+        input.dim() != 4
+        or divisor_override is not None
+        or _pair(padding) != (0, 0)
+        or (stride not in (None, []) and _pair(stride) != kernel)
+        or input.shape[2] % kernel[0]
+        or input.shape[3] % kernel[1]
+    ):
         return None
     return lambda: tiled_avg_pool2d(input, kernel)
 
@@ -82,22 +89,35 @@ def _span(t: torch.Tensor) -> int:
     return 1 + sum((size - 1) * abs(stride) for size, stride in zip(t.shape, t.stride()))
 
 
-def _conv2d_rule(input, weight, bias=None, stride=1, padding=0, dilation=1,
-                 groups=1) -> Callable[[], torch.Tensor] | None:
+def _conv2d_rule(
+    input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
+) -> Callable[[], torch.Tensor] | None:
     """The lean call for this ``F.conv2d`` call, or None where it does not apply: stride 1,
     float32, one group, no dilation, padding below the kernel size, on CUDA (or on the CPU where
     Triton interprets its kernels)."""
-    if (isinstance(padding, str) or (input.device.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1")
-            or input.dim() != 4 or weight.dim() != 4 or groups != 1
-            or _pair(stride) != (1, 1) or _pair(dilation) != (1, 1)
-            or input.dtype != torch.float32 or weight.dtype != torch.float32
-            or (bias is not None and bias.dtype != torch.float32) or input.shape[1] != weight.shape[1]
-            or weight.device != input.device or (bias is not None and bias.device != input.device)):
+    if (
+        isinstance(padding, str)
+        or (input.device.type != "cuda" and os.environ.get("TRITON_INTERPRET") != "1")
+        or input.dim() != 4
+        or weight.dim() != 4
+        or groups != 1
+        or _pair(stride) != (1, 1)
+        or _pair(dilation) != (1, 1)
+        or input.dtype != torch.float32
+        or weight.dtype != torch.float32
+        or (bias is not None and bias.dtype != torch.float32)
+        or input.shape[1] != weight.shape[1]
+        or weight.device != input.device
+        or (bias is not None and bias.device != input.device)
+    ):
         return None
     (ph, pw), (o, c, kh, kw) = _pair(padding), weight.shape
     n, _, h, w = input.shape
-    if (not (0 <= ph < kh <= h + 2 * ph and 0 <= pw < kw <= w + 2 * pw) or max(o, c) > 64
-            or max(_span(input), _span(weight), n * o * (h + 2 * ph) * (w + 2 * pw)) >= 1 << 31):
+    if (
+        not (0 <= ph < kh <= h + 2 * ph and 0 <= pw < kw <= w + 2 * pw)
+        or max(o, c) > 64
+        or max(_span(input), _span(weight), n * o * (h + 2 * ph) * (w + 2 * pw)) >= 1 << 31
+    ):
         return None
     kernels = _conv_kernels()
     if kernels is None or not kernels.usable:
@@ -120,8 +140,7 @@ class LeanKernels(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         rule = _RULES.get(func)
-        if rule is not None and args and isinstance(args[0], torch.Tensor) \
-                and args[0].device.type in self.device_types:
+        if rule is not None and args and isinstance(args[0], torch.Tensor) and args[0].device.type in self.device_types:
             lean = rule(*args, **kwargs)
             if lean is not None:
                 return lean()

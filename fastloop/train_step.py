@@ -11,6 +11,7 @@ side stream, beside the backward pass. Everything runs eagerly on the CPU (where
 stored channels-last, oneDNN's faster layout), or after a failed capture (a network with
 data-dependent control flow, say), which a warning reports. The arithmetic is the same either way.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,8 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 import torch
 from torch import nn
 
-from .lean_kernels import LeanKernels
 from cnnkit.utils import Timer
+
+from .lean_kernels import LeanKernels
 
 #: Eager calls of each batch shape before it is captured: one call does the lazy initialisation
 #: (cuBLAS handles, the autograd engine's streams, gradient buffers) and picks (and compiles) the
@@ -107,8 +109,9 @@ class GraphedBatches:
     fails, a RuntimeWarning says so and every later call runs eagerly.
     """
 
-    def __init__(self, fn: Batch, settings: Callable[[], contextlib.AbstractContextManager],
-                 enabled: bool, what: str) -> None:
+    def __init__(
+        self, fn: Batch, settings: Callable[[], contextlib.AbstractContextManager], enabled: bool, what: str
+    ) -> None:
         self.fn, self.settings, self.enabled, self.what = fn, settings, enabled, what
         #: Batch shapes (X's, y's) -> the captured graph and its input tensors.
         self.captured: dict[Shapes, tuple[torch.cuda.CUDAGraph, tuple[torch.Tensor, torch.Tensor]]] = {}
@@ -162,8 +165,11 @@ class GraphedBatches:
                 finally:
                     graph.capture_end()
         except Exception as exc:  # noqa: BLE001 - any capture failure means "run eagerly"
-            warnings.warn(f"CUDA graph capture failed ({type(exc).__name__}: {exc}); {self.what} eagerly",
-                          RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                f"CUDA graph capture failed ({type(exc).__name__}: {exc}); {self.what} eagerly",
+                RuntimeWarning,
+                stacklevel=4,
+            )
             torch.cuda.synchronize(X.device)
             self.enabled = False
             self.fn(X, y)
@@ -185,8 +191,9 @@ class TrainStep:
     ``graphs=None`` means: use CUDA graphs when the parameters are on a CUDA device.
     """
 
-    def __init__(self, net: nn.Module, loss: Callable, optimizer: torch.optim.Optimizer,
-                 graphs: bool | None = None) -> None:
+    def __init__(
+        self, net: nn.Module, loss: Callable, optimizer: torch.optim.Optimizer, graphs: bool | None = None
+    ) -> None:
         self.net, self.loss, self.optimizer = net, loss, optimizer
         self.device = next(net.parameters()).device
         cuda = self.device.type == "cuda"

@@ -1,5 +1,6 @@
 """``train_ch6`` and ``evaluate_accuracy_gpu`` with the contract of ``solutions/training.py``,
 built on ``TrainStep``: the same training, made fast (see the package's docstring)."""
+
 import time
 
 import torch
@@ -59,8 +60,11 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
             step(X, y)
             if not bar.disable and i % 20 == 0:  # read the sums back only while someone watches
                 train_loss, train_acc = step.read()
-                bar.set_postfix(loss=f"{train_loss:.3f}", acc=f"{train_acc:.3f}",
-                                ex_s=f"{step.n / (time.perf_counter() - started):.0f}")
+                bar.set_postfix(
+                    loss=f"{train_loss:.3f}",
+                    acc=f"{train_acc:.3f}",
+                    ex_s=f"{step.n / (time.perf_counter() - started):.0f}",
+                )
         if step.n == 0:
             raise ValueError("train_iter yielded no examples")
         timer.stop()
@@ -75,7 +79,9 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
         history["train_acc"].append(train_acc)
         history["test_acc"].append(test_correct.item() / test_total)
     history["examples_per_sec"] = seen / timer.sum()
-    print(f"loss {history['train_loss'][-1]:.3f}, train acc {history['train_acc'][-1]:.3f}, "
-          f"test acc {history['test_acc'][-1]:.3f}")
+    print(
+        f"loss {history['train_loss'][-1]:.3f}, train acc {history['train_acc'][-1]:.3f}, "
+        f"test acc {history['test_acc'][-1]:.3f}"
+    )
     print(f"{history['examples_per_sec']:.1f} examples/sec on {device}")
     return history

@@ -1,4 +1,5 @@
 """Multiple input and output channels, and the 1x1 convolution (d2l 6.4)."""
+
 import torch
 
 from .corr2d import corr2d

@@ -1,4 +1,5 @@
 """A convolutional layer built on corr2d, and learning a kernel from data (d2l 6.2.2-6.2.4)."""
+
 import torch
 from torch import nn
 
@@ -19,8 +20,7 @@ class Conv2D(nn.Module):
         return corr2d(x, self.weight) + self.bias
 
 
-def learn_kernel(X: torch.Tensor, Y: torch.Tensor, kernel_size, lr: float = 3e-2,
-                 num_epochs: int = 10) -> torch.Tensor:
+def learn_kernel(X: torch.Tensor, Y: torch.Tensor, kernel_size, lr: float = 3e-2, num_epochs: int = 10) -> torch.Tensor:
     """Learn the kernel mapping X to Y by gradient descent on the summed squared error (d2l 6.2.4)."""
     check_matrix("X", X)
     check_matrix("Y", Y)

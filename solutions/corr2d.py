@@ -1,4 +1,5 @@
 """2-D cross-correlation (d2l 6.2.1)."""
+
 import torch
 
 
@@ -24,5 +25,5 @@ def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=torch.result_type(X, K))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+            Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
     return Y

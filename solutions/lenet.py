@@ -1,4 +1,5 @@
 """LeNet-5 and its layer-by-layer shape trace (d2l 6.6.1)."""
+
 import torch
 from torch import nn
 
@@ -6,14 +7,19 @@ from torch import nn
 def lenet() -> nn.Sequential:
     """d2l's LeNet: two sigmoid conv blocks with average pooling, then three dense layers."""
     return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.Conv2d(1, 6, kernel_size=5, padding=2),
+        nn.Sigmoid(),
         nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.Conv2d(6, 16, kernel_size=5),
+        nn.Sigmoid(),
         nn.AvgPool2d(kernel_size=2, stride=2),
         nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10))
+        nn.Linear(16 * 5 * 5, 120),
+        nn.Sigmoid(),
+        nn.Linear(120, 84),
+        nn.Sigmoid(),
+        nn.Linear(84, 10),
+    )
 
 
 def shape_trace(net: nn.Sequential, input_shape) -> list[tuple[str, tuple[int, ...]]]:

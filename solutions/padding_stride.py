@@ -1,4 +1,5 @@
 """Padding and stride (d2l 6.3)."""
+
 from numbers import Integral
 
 import torch

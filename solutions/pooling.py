@@ -1,4 +1,5 @@
 """Maximum and average pooling (d2l 6.5)."""
+
 import torch
 
 from .corr2d import check_fits, check_matrix
@@ -17,6 +18,6 @@ def pool2d(X: torch.Tensor, pool_size, mode: str = "max") -> torch.Tensor:
     Y = torch.zeros((X.shape[0] - p_h + 1, X.shape[1] - p_w + 1), dtype=X.dtype)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            window = X[i:i + p_h, j:j + p_w]
+            window = X[i : i + p_h, j : j + p_w]
             Y[i, j] = window.max() if mode == "max" else window.mean()
     return Y

@@ -1,4 +1,5 @@
 """Gradable exercises of d2l 6.2 and 6.4: composing kernels, the cost of a convolution, im2col."""
+
 import torch
 
 from .corr2d import check_fits, check_matrix
@@ -13,7 +14,7 @@ def compose_kernels(K1: torch.Tensor, K2: torch.Tensor) -> torch.Tensor:
     K = torch.zeros((a_h + b_h - 1, a_w + b_w - 1), dtype=torch.result_type(K1, K2))
     for i in range(b_h):
         for j in range(b_w):
-            K[i:i + a_h, j:j + a_w] += K2[i, j] * K1
+            K[i : i + a_h, j : j + a_w] += K2[i, j] * K1
     return K
 
 
@@ -35,5 +36,5 @@ def corr2d_matmul(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     k_h, k_w = K.shape
     h_o, w_o = X.shape[0] - k_h + 1, X.shape[1] - k_w + 1
     dtype = torch.result_type(X, K)
-    columns = torch.stack([X[i:i + h_o, j:j + w_o].reshape(-1) for i in range(k_h) for j in range(k_w)])
+    columns = torch.stack([X[i : i + h_o, j : j + w_o].reshape(-1) for i in range(k_h) for j in range(k_w)])
     return torch.matmul(K.reshape(1, -1).to(dtype), columns.to(dtype)).reshape(h_o, w_o)

@@ -5,6 +5,7 @@ and the correct predictions are summed as tensors on the device (``cnnkit.Accumu
 tensors there), so the loop reads them back once per epoch instead of waiting for the GPU after
 every batch; and on a CPU the convolutions' weights are stored channels-last.
 """
+
 import torch
 from torch import nn
 
@@ -70,7 +71,9 @@ def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float,
         history["train_acc"].append(metric[1] / metric[2])
         history["test_acc"].append(evaluate_accuracy_gpu(net, test_iter, device))
     history["examples_per_sec"] = examples / timer.sum()
-    print(f"loss {history['train_loss'][-1]:.3f}, train acc {history['train_acc'][-1]:.3f}, "
-          f"test acc {history['test_acc'][-1]:.3f}")
+    print(
+        f"loss {history['train_loss'][-1]:.3f}, train acc {history['train_acc'][-1]:.3f}, "
+        f"test acc {history['test_acc'][-1]:.3f}"
+    )
     print(f"{history['examples_per_sec']:.1f} examples/sec on {device}")
     return history

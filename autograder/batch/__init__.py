@@ -13,6 +13,7 @@ command again resumes, and ``--regrade`` grades everyone again. A submission tha
 gets a report and a gradebook row with score 0 and the status ``error: <reason>``; the batch goes
 on. See ``docs/batch.md``.
 """
+
 from .cli import add_parser, run_cli
 from .run import BatchResult, run_batch
 

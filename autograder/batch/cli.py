@@ -1,4 +1,5 @@
 """``autograde grade-all``: the command line over ``run_batch``."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,18 +34,29 @@ def positive(value: str) -> int:
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``grade-all`` on the CLI's subcommands."""
-    p = commands.add_parser("grade-all", help="grade a folder of submissions (one folder or .zip per student)",
-                            description="Grade every submission of a class in parallel; write per-student "
-                            "reports and a gradebook.", epilog=EXAMPLES,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = commands.add_parser(
+        "grade-all",
+        help="grade a folder of submissions (one folder or .zip per student)",
+        description="Grade every submission of a class in parallel; write per-student reports and a gradebook.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="one folder or one .zip per student")
-    p.add_argument("--out", metavar="RESULTS_DIR", required=True,
-                   help="where <id>/report.json, <id>/feedback.md, <id>/meta.json and gradebook.csv go")
+    p.add_argument(
+        "--out",
+        metavar="RESULTS_DIR",
+        required=True,
+        help="where <id>/report.json, <id>/feedback.md, <id>/meta.json and gradebook.csv go",
+    )
     p.add_argument("-j", "--jobs", type=positive, default=1, metavar="N", help="students graded at once (default: 1)")
     p.add_argument("--regrade", action="store_true", help="grade every student again, even finished ones")
-    p.add_argument("--gradebook-format", choices=GRADEBOOK_FORMATS, default="kit",
-                   help="kit: student_id,total,<exercises>,status; nbgrader: the columns of `nbgrader export`; "
-                   "canvas: student_id,score (default: kit)")
+    p.add_argument(
+        "--gradebook-format",
+        choices=GRADEBOOK_FORMATS,
+        default="kit",
+        help="kit: student_id,total,<exercises>,status; nbgrader: the columns of `nbgrader export`; "
+        "canvas: student_id,score (default: kit)",
+    )
     p.add_argument("--assignment", default="cnn", help="the assignment column of the nbgrader layout (default: cnn)")
     config.add_settings_options(p)
     p.set_defaults(handler=run_cli)
@@ -54,13 +66,23 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run_cli(args: argparse.Namespace) -> int:
     """``autograde grade-all``: 0 when the batch completed, 130 when interrupted (errors: ``cli.main``)."""
     try:
-        outcome = run_batch(args.submissions, args.out, config.settings_from_args(args), jobs=args.jobs,
-                            regrade=args.regrade, layout=args.gradebook_format, assignment=args.assignment)
+        outcome = run_batch(
+            args.submissions,
+            args.out,
+            config.settings_from_args(args),
+            jobs=args.jobs,
+            regrade=args.regrade,
+            layout=args.gradebook_format,
+            assignment=args.assignment,
+        )
     except KeyboardInterrupt:
         print("autograde grade-all: interrupted; finished students are kept, run again to resume", file=sys.stderr)
         return 130
     statuses = [m["status"] for m in outcome.metas.values()]
-    print(f"{outcome.students} students: {outcome.graded} graded, {outcome.resumed} already finished; "
-          f"{statuses.count('ok')} ok, {statuses.count('incomplete')} incomplete, {outcome.errors} errors; "
-          f"{outcome.seconds:.1f} s; gradebook: {Path(args.out) / GRADEBOOK}", flush=True)
+    print(
+        f"{outcome.students} students: {outcome.graded} graded, {outcome.resumed} already finished; "
+        f"{statuses.count('ok')} ok, {statuses.count('incomplete')} incomplete, {outcome.errors} errors; "
+        f"{outcome.seconds:.1f} s; gradebook: {Path(args.out) / GRADEBOOK}",
+        flush=True,
+    )
     return 0

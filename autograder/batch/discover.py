@@ -1,4 +1,5 @@
 """What is in ``SUBMISSIONS_DIR``: one ``Student`` per visible entry, and a signature of its files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,10 +37,19 @@ def discover(submissions: Path, results: Path | None = None) -> list[Student]:
         elif entry.suffix == ".ipynb" and entry.is_file():
             student = Student(entry.stem, entry, "notebook")
         else:
-            what = "a broken symbolic link" if entry.is_symlink() and not entry.exists() else \
-                "a file" if entry.is_file() else "not a regular file"
-            student = Student(entry.stem or entry.name, entry, "file",
-                              f"{entry.name} is {what} where a folder, a .zip archive or an .ipynb was expected")
+            what = (
+                "a broken symbolic link"
+                if entry.is_symlink() and not entry.exists()
+                else "a file"
+                if entry.is_file()
+                else "not a regular file"
+            )
+            student = Student(
+                entry.stem or entry.name,
+                entry,
+                "file",
+                f"{entry.name} is {what} where a folder, a .zip archive or an .ipynb was expected",
+            )
         found.setdefault(student.id, []).append(student)
     students = []
     for sid, entries in sorted(found.items()):

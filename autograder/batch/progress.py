@@ -1,4 +1,5 @@
 """Progress of a batch: a tqdm bar (done/total, failures, ETA) on a terminal, one line per student otherwise."""
+
 from __future__ import annotations
 
 import sys
@@ -18,17 +19,25 @@ class Progress:
         if self.tty:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, initial=done, unit="student", dynamic_ncols=True, file=sys.stderr,
-                            desc="grading", bar_format="{desc} {n_fmt}/{total_fmt} |{bar}| "
-                            "[{elapsed}<{remaining}]{postfix}")
+            self.bar = tqdm(
+                total=total,
+                initial=done,
+                unit="student",
+                dynamic_ncols=True,
+                file=sys.stderr,
+                desc="grading",
+                bar_format="{desc} {n_fmt}/{total_fmt} |{bar}| [{elapsed}<{remaining}]{postfix}",
+            )
             self.bar.set_postfix_str("failures: 0")
 
     def finished(self, meta: dict[str, Any]) -> None:
         self.done += 1
         failed = meta["status"].startswith("error")
         self.failures += failed
-        line = (f"[{self.done}/{self.total}] {meta['student_id']}: {points_text(meta['score'])}/"
-                f"{points_text(meta['max_score'])} {meta['status']} ({meta['seconds']:.1f} s)")
+        line = (
+            f"[{self.done}/{self.total}] {meta['student_id']}: {points_text(meta['score'])}/"
+            f"{points_text(meta['max_score'])} {meta['status']} ({meta['seconds']:.1f} s)"
+        )
         if self.bar is not None:
             if failed:
                 self.bar.write(line, file=sys.stderr)

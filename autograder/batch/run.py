@@ -1,5 +1,6 @@
 """The batch itself: grade every student not yet finished, ``jobs`` at a time, and keep the gradebook
 current after every one."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -34,14 +35,29 @@ class BatchResult:
 
 def _internal_error(student: Student, exc: BaseException) -> dict[str, Any]:
     """The gradebook's row for a student whose grading broke outside the submission's reach."""
-    return {"student_id": student.id, "status": f"error: internal grader error: {one_line(f'{type(exc).__name__}: {exc}')}",
-            "score": 0.0, "max_score": 0.0, "exercise_scores": {}, "seconds": 0.0, "submitted_at": submitted_at(student)}
+    return {
+        "student_id": student.id,
+        "status": f"error: internal grader error: {one_line(f'{type(exc).__name__}: {exc}')}",
+        "score": 0.0,
+        "max_score": 0.0,
+        "exercise_scores": {},
+        "seconds": 0.0,
+        "submitted_at": submitted_at(student),
+    }
 
 
-def run_batch(submissions: str | Path, results: str | Path, settings: Settings | None = None, jobs: int = 1,
-              regrade: bool = False, layout: str = "kit", assignment: str = "cnn", executor: str = "thread",
-              progress: Progress | None = None,
-              on_finished: Callable[[dict[str, Any]], None] | None = None) -> BatchResult:
+def run_batch(
+    submissions: str | Path,
+    results: str | Path,
+    settings: Settings | None = None,
+    jobs: int = 1,
+    regrade: bool = False,
+    layout: str = "kit",
+    assignment: str = "cnn",
+    executor: str = "thread",
+    progress: Progress | None = None,
+    on_finished: Callable[[dict[str, Any]], None] | None = None,
+) -> BatchResult:
     """Grade every student of ``submissions`` into ``results`` under ``settings``; see the package docstring.
 
     Raises ``SubmissionError`` (bad arguments) or ``OSError`` (unreadable ``submissions``, unwritable
@@ -76,7 +92,8 @@ def run_batch(submissions: str | Path, results: str | Path, settings: Settings |
     progress = progress or Progress(len(students), outcome.resumed)
     if executor == "process":
         pool: concurrent.futures.Executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
+        )
         task = grade_in_child
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")

@@ -1,5 +1,6 @@
 """One student of a batch: grade, write ``report.json``, ``feedback.md`` and ``meta.json``, and tell
 whether a student graded earlier is finished (resume)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,23 +32,30 @@ FEEDBACK_ERROR = {
 
 def one_line(text: str, limit: int = 240) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def error_report(reason: str, settings: Settings, submission: str) -> Report:
     """A valid report in which every check of the selected exercises is an error with ``reason``."""
     message = Text(f"not graded: {reason}", f"未评分：{reason}")
-    exercises = [ExerciseResult(e.name, [CheckResult(c.name, c.title, "error", c.points, message,
-                                                     reason=Reason.NOT_GRADED) for c in e.checks])
-                 for e in all_checks(settings.exercises)]
+    exercises = [
+        ExerciseResult(
+            e.name,
+            [CheckResult(c.name, c.title, "error", c.points, message, reason=Reason.NOT_GRADED) for c in e.checks],
+        )
+        for e in all_checks(settings.exercises)
+    ]
     return Report(exercises=exercises, submission=submission, settings=settings)
 
 
 def import_failure(report: Report) -> str | None:
     """The message when no graded exercise could even be imported (e.g. a syntax error everywhere)."""
     firsts = [e.checks[0] for e in report.exercises if e.checks]
-    if firsts and all(c.reason == Reason.IMPORT_ERROR for c in firsts) and not any(
-            c.status == "passed" for e in report.exercises for c in e.checks):
+    if (
+        firsts
+        and all(c.reason == Reason.IMPORT_ERROR for c in firsts)
+        and not any(c.status == "passed" for e in report.exercises for c in e.checks)
+    ):
         return firsts[0].message.en
     return None
 
@@ -84,8 +92,10 @@ def grade_student(student: Student, settings: Settings, results: Path) -> dict[s
     if report is None:
         report = error_report(status.removeprefix("error: "), settings, shown)
         heading, intro, advice = FEEDBACK_ERROR[settings.lang]
-        feedback = (f"{heading.format(max=f'{report.max_score:g}')}\n\n**{intro}**: "
-                    f"{status.removeprefix('error: ')}\n\n{advice}\n")
+        feedback = (
+            f"{heading.format(max=f'{report.max_score:g}')}\n\n**{intro}**: "
+            f"{status.removeprefix('error: ')}\n\n{advice}\n"
+        )
     else:
         feedback = FORMATS["markdown"](report)
         for exercise, name in save_attachments(report, folder):
@@ -94,13 +104,22 @@ def grade_student(student: Student, settings: Settings, results: Path) -> dict[s
     report_text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     score = 0.0 if status.startswith("error") else float(data["score"])
     meta = {
-        "format": META_FORMAT, "student_id": student.id, "source": shown, "kind": student.kind,
-        "fingerprint": fingerprint(student), **settings.key(),
-        "status": status, "score": score, "max_score": float(data["max_score"]),
-        "exercise_scores": {e["name"]: (0.0 if status.startswith("error") else float(e["score"])) for e in data["exercises"]},
+        "format": META_FORMAT,
+        "student_id": student.id,
+        "source": shown,
+        "kind": student.kind,
+        "fingerprint": fingerprint(student),
+        **settings.key(),
+        "status": status,
+        "score": score,
+        "max_score": float(data["max_score"]),
+        "exercise_scores": {
+            e["name"]: (0.0 if status.startswith("error") else float(e["score"])) for e in data["exercises"]
+        },
         "submitted_at": submitted_at(student),
         "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - started, 3), "retry": retry,
+        "seconds": round(time.perf_counter() - started, 3),
+        "retry": retry,
         "report_sha256": hashlib.sha256(report_text.encode("utf-8")).hexdigest(),
     }
     atomic_write(folder / "report.json", report_text)

@@ -5,6 +5,7 @@ Where is pooling checked? ``checks/pooling.py`` (training, the largest, is a pac
 to the table's. ``framework`` says what a check is; ``expect`` and ``rules`` hold the comparisons
 and rules the exercises share; ``strategies`` the hypothesis strategies.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -17,8 +18,10 @@ def checks_for(name: str) -> ExerciseChecks:
     """The checks of the exercise ``name``; a grader whose points disagree with the table refuses."""
     checks = importlib.import_module(f"{__name__}.{registry.get(name).name}").EXERCISE
     if checks.max_score != checks.exercise.points:
-        raise RuntimeError(f"the checks of {name} add up to {checks.max_score:g} points, the exercise table says "
-                           f"{checks.exercise.points:g} (autograder/registry.py)")
+        raise RuntimeError(
+            f"the checks of {name} add up to {checks.max_score:g} points, the exercise table says "
+            f"{checks.exercise.points:g} (autograder/registry.py)"
+        )
     return checks
 
 

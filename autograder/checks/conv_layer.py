@@ -6,6 +6,7 @@ The layer is built and driven in the worker by the ``conv2d_layer`` probe; the o
 reproducible (seeds ``ctx.settings.seed`` (or 0) + i); the layer's random start is read through
 ``conv2d_layer`` with a seed.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,10 +16,10 @@ from torch.nn import functional as F
 
 from cnnkit.rules import forbidden_ops
 
+from ..text import Text
 from . import strategies as S
 from .expect import Invalid, expect_close, expect_invalid_rejected, show, tensor_result, with_inputs
 from .framework import CheckFailed, Context, checks_of, type_name
-from ..text import Text
 
 EXERCISE = checks_of("conv_layer")
 LEARN = "conv_layer.learn_kernel"
@@ -50,25 +51,32 @@ STEP_LRS = (1 / 32, 1 / 64)
 STEP_EPOCHS = 3
 STEP_TOLERANCE = 1e-3
 
-SUM_HINT = Text("As in the book: loss = ((conv2d(X) - Y) ** 2).sum(), then weight -= lr * weight.grad, "
-                "zero the gradient every epoch, and learn only the kernel (the bias stays 0, like the "
-                "book's bias=False: with lr = 3e-2 a learned bias makes the edge experiment diverge).",
-                "与教材相同：loss = ((conv2d(X) - Y) ** 2).sum()，然后 weight -= lr * weight.grad，"
-                "每个迭代周期清零梯度，只学习卷积核（偏置保持为 0，相当于教材中的 bias=False；"
-                "在 lr = 3e-2 时同时学习偏置会使边缘实验发散）。")
-STEPS_HINT = Text("Make exactly num_epochs updates (for _ in range(num_epochs)), return the kernel after the last "
-                  "one, and step on the summed squared error ((Y_hat - Y) ** 2).sum() (not d2l's squared_loss, "
-                  "whose 1/2 halves every step).",
-                  "恰好更新 num_epochs 次（for _ in range(num_epochs)），返回最后一次更新之后的卷积核，并对平方误差之和 "
-                  "((Y_hat - Y) ** 2).sum() 求梯度（不要用 d2l 的 squared_loss：其中的 1/2 会使每一步减半）。")
-NOT_2D = Text("The statement asks for ValueError when X or Y is not a 2-D tensor (check X.dim() and Y.dim() "
-              "before training).",
-              "题目要求：X 或 Y 不是二维张量时抛出 ValueError（训练前检查 X.dim() 和 Y.dim()）。")
-Y_SHAPE = Text("The statement asks for ValueError when Y does not have the shape of the layer's output on X, "
-               "(n_h - k_h + 1, n_w - k_w + 1): compare the shapes before training (a Y that broadcasts "
-               "would otherwise be learned silently).",
-               "题目要求：Y 的形状与该层在 X 上的输出形状 (n_h - k_h + 1, n_w - k_w + 1) 不一致时抛出 "
-               "ValueError：请在训练前比较形状（否则可以广播的 Y 会被悄悄地用于训练）。")
+SUM_HINT = Text(
+    "As in the book: loss = ((conv2d(X) - Y) ** 2).sum(), then weight -= lr * weight.grad, "
+    "zero the gradient every epoch, and learn only the kernel (the bias stays 0, like the "
+    "book's bias=False: with lr = 3e-2 a learned bias makes the edge experiment diverge).",
+    "与教材相同：loss = ((conv2d(X) - Y) ** 2).sum()，然后 weight -= lr * weight.grad，"
+    "每个迭代周期清零梯度，只学习卷积核（偏置保持为 0，相当于教材中的 bias=False；"
+    "在 lr = 3e-2 时同时学习偏置会使边缘实验发散）。",
+)
+STEPS_HINT = Text(
+    "Make exactly num_epochs updates (for _ in range(num_epochs)), return the kernel after the last "
+    "one, and step on the summed squared error ((Y_hat - Y) ** 2).sum() (not d2l's squared_loss, "
+    "whose 1/2 halves every step).",
+    "恰好更新 num_epochs 次（for _ in range(num_epochs)），返回最后一次更新之后的卷积核，并对平方误差之和 "
+    "((Y_hat - Y) ** 2).sum() 求梯度（不要用 d2l 的 squared_loss：其中的 1/2 会使每一步减半）。",
+)
+NOT_2D = Text(
+    "The statement asks for ValueError when X or Y is not a 2-D tensor (check X.dim() and Y.dim() before training).",
+    "题目要求：X 或 Y 不是二维张量时抛出 ValueError（训练前检查 X.dim() 和 Y.dim()）。",
+)
+Y_SHAPE = Text(
+    "The statement asks for ValueError when Y does not have the shape of the layer's output on X, "
+    "(n_h - k_h + 1, n_w - k_w + 1): compare the shapes before training (a Y that broadcasts "
+    "would otherwise be learned silently).",
+    "题目要求：Y 的形状与该层在 X 上的输出形状 (n_h - k_h + 1, n_w - k_w + 1) 不一致时抛出 "
+    "ValueError：请在训练前比较形状（否则可以广播的 Y 会被悄悄地用于训练）。",
+)
 
 
 def oracle(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -87,10 +95,15 @@ def invalid_calls() -> list[Invalid]:
     broadcasts against the output, so only a check catches it), or Y not of the output's shape
     (one that broadcasts, one that does not, and one that only the kernel size makes wrong)."""
     X, Y = edge_problem()
-    return [(NOT_2D, (X[None], Y, (1, 2)), {}), (NOT_2D, (X[0], Y, (1, 2)), {}),
-            (NOT_2D, (X, Y[None], (1, 2)), {}), (NOT_2D, (X, Y[0], (1, 2)), {}),
-            (Y_SHAPE, (X, Y[:1], (1, 2)), {}), (Y_SHAPE, (X, Y[:, :-1], (1, 2)), {}),
-            (Y_SHAPE, (X, Y, (2, 2)), {})]
+    return [
+        (NOT_2D, (X[None], Y, (1, 2)), {}),
+        (NOT_2D, (X[0], Y, (1, 2)), {}),
+        (NOT_2D, (X, Y[None], (1, 2)), {}),
+        (NOT_2D, (X, Y[0], (1, 2)), {}),
+        (Y_SHAPE, (X, Y[:1], (1, 2)), {}),
+        (Y_SHAPE, (X, Y[:, :-1], (1, 2)), {}),
+        (Y_SHAPE, (X, Y, (2, 2)), {}),
+    ]
 
 
 def oracle_grads(X, W, b, G) -> tuple[torch.Tensor, torch.Tensor]:
@@ -99,8 +112,9 @@ def oracle_grads(X, W, b, G) -> tuple[torch.Tensor, torch.Tensor]:
     return W.grad, b.grad
 
 
-def observe(ctx: Context, kernel_size, X, W, b, G, run: bool = True, inputs: dict | None = None,
-            seed: int | None = None) -> dict:
+def observe(
+    ctx: Context, kernel_size, X, W, b, G, run: bool = True, inputs: dict | None = None, seed: int | None = None
+) -> dict:
     """Run the probe and insist on the shape of its answer (it is built by trusted code, but
     everything in it came from the student's objects). An exception of the student's code is
     reported with the inputs that caused it."""
@@ -109,8 +123,9 @@ def observe(ctx: Context, kernel_size, X, W, b, G, run: bool = True, inputs: dic
     except CheckFailed as failure:
         raise CheckFailed(with_inputs(failure.text, inputs), failure.hint) from None
     if not isinstance(seen, dict) or not isinstance(seen.get("params"), list):
-        raise CheckFailed(Text(f"Conv2D could not be observed (got {type_name(seen)})",
-                               f"无法检查 Conv2D（得到 {type_name(seen)}）"))
+        raise CheckFailed(
+            Text(f"Conv2D could not be observed (got {type_name(seen)})", f"无法检查 Conv2D（得到 {type_name(seen)}）")
+        )
     return seen
 
 
@@ -120,10 +135,15 @@ def expect_loaded(seen: dict, kernel_size, inputs: dict) -> None:
         if seen.get("loaded", {}).get(name) is not True:
             kind, shape, _ = seen["attributes"][name]
             got = f"{kind} of shape {shape}" if shape is not None else kind
-            raise CheckFailed(with_inputs(Text(f"Conv2D({kernel_size}).{name} must be a tensor with {size} "
-                                               f"element(s), got {got}",
-                                               f"Conv2D({kernel_size}).{name} 应为含 {size} 个元素的张量，实际为 {got}"),
-                                          inputs))
+            raise CheckFailed(
+                with_inputs(
+                    Text(
+                        f"Conv2D({kernel_size}).{name} must be a tensor with {size} element(s), got {got}",
+                        f"Conv2D({kernel_size}).{name} 应为含 {size} 个元素的张量，实际为 {got}",
+                    ),
+                    inputs,
+                )
+            )
 
 
 def build(ctx: Context, kernel_size, seed: int | None = None) -> dict:
@@ -145,25 +165,39 @@ def expect_random_start(ctx: Context, kernel_size=(2, 3)) -> None:
     call = f"Conv2D({kernel_size}).weight"
     seed, other_seed = seeds(ctx, 2)
     weight, other = initial_weight(ctx, kernel_size, seed), initial_weight(ctx, kernel_size, other_seed)
-    hint = Text("Initialise it as the book does: nn.Parameter(torch.rand(kernel_size)), with no torch.manual_seed "
-                "inside the layer.", "请按教材初始化：nn.Parameter(torch.rand(kernel_size))，不要在层内调用 "
-                "torch.manual_seed。")
+    hint = Text(
+        "Initialise it as the book does: nn.Parameter(torch.rand(kernel_size)), with no torch.manual_seed "
+        "inside the layer.",
+        "请按教材初始化：nn.Parameter(torch.rand(kernel_size))，不要在层内调用 torch.manual_seed。",
+    )
     if weight.numel() > 1 and bool((weight == weight.flatten()[0]).all()):
-        raise CheckFailed(Text(f"{call} starts as {show(weight)} after torch.manual_seed({seed}): every entry is "
-                               f"the same, but the statement asks for a random start",
-                               f"{call} 在 torch.manual_seed({seed}) 之后的初始值为 {show(weight)}：所有元素都相同，"
-                               f"而题目要求随机初始化"), hint)
+        raise CheckFailed(
+            Text(
+                f"{call} starts as {show(weight)} after torch.manual_seed({seed}): every entry is "
+                f"the same, but the statement asks for a random start",
+                f"{call} 在 torch.manual_seed({seed}) 之后的初始值为 {show(weight)}：所有元素都相同，"
+                f"而题目要求随机初始化",
+            ),
+            hint,
+        )
     if weight.shape == other.shape and torch.equal(weight, other):
-        raise CheckFailed(Text(f"{call} starts as {show(weight)} after torch.manual_seed({seed}) and the same after "
-                               f"torch.manual_seed({other_seed}): it is not drawn at random",
-                               f"{call} 在 torch.manual_seed({seed}) 和 torch.manual_seed({other_seed}) 之后的初始值"
-                               f"相同（{show(weight)}）：没有随机初始化"), hint)
+        raise CheckFailed(
+            Text(
+                f"{call} starts as {show(weight)} after torch.manual_seed({seed}) and the same after "
+                f"torch.manual_seed({other_seed}): it is not drawn at random",
+                f"{call} 在 torch.manual_seed({seed}) 和 torch.manual_seed({other_seed}) 之后的初始值"
+                f"相同（{show(weight)}）：没有随机初始化",
+            ),
+            hint,
+        )
 
 
-@EXERCISE.check(1, "Conv2D has exactly two Parameters: weight (kernel_size, an int k meaning (k, k); a random "
-                   "start) and bias (1,), both trainable",
-                "Conv2D 恰有两个模型参数：weight（kernel_size，整数 k 表示 (k, k)；随机初始化）和 bias（形状 (1,)），"
-                "且都可训练")
+@EXERCISE.check(
+    1,
+    "Conv2D has exactly two Parameters: weight (kernel_size, an int k meaning (k, k); a random "
+    "start) and bias (1,), both trainable",
+    "Conv2D 恰有两个模型参数：weight（kernel_size，整数 k 表示 (k, k)；随机初始化）和 bias（形状 (1,)），且都可训练",
+)
 def parameters(ctx: Context) -> None:
     for kernel_size in ((1, 2), (2, 3), (3, 3), 3):
         seen = build(ctx, kernel_size)
@@ -173,8 +207,12 @@ def parameters(ctx: Context) -> None:
         params = seen["params"]
         found = {}
         for entry in params:
-            if (not isinstance(entry, (list, tuple)) or len(entry) != 3 or not isinstance(entry[0], str)
-                    or not isinstance(entry[1], tuple)):
+            if (
+                not isinstance(entry, (list, tuple))
+                or len(entry) != 3
+                or not isinstance(entry[0], str)
+                or not isinstance(entry[1], tuple)
+            ):
                 raise CheckFailed(Text(f"{call}: unreadable parameter list", f"{call}：无法读取参数列表"))
             found[entry[0]] = (tuple(entry[1]), entry[2])
         listing = ", ".join(f"{n} {s}" for n, (s, _) in found.items()) or "none"
@@ -182,53 +220,94 @@ def parameters(ctx: Context) -> None:
             if name not in found:
                 kind = seen["attributes"][name][0]
                 what = "missing" if kind == "NoneType" else f"a {kind}, not an nn.Parameter"
-                raise CheckFailed(Text(f"{call}.{name} is {what} (parameters found: {listing})",
-                                       f"{call}.{name} {'不存在' if kind == 'NoneType' else f'是 {kind}，而不是 nn.Parameter'}"
-                                       f"（找到的参数：{listing}）"),
-                                  Text(f"Register it as self.{name} = nn.Parameter(...).",
-                                       f"请用 self.{name} = nn.Parameter(...) 注册。"))
+                raise CheckFailed(
+                    Text(
+                        f"{call}.{name} is {what} (parameters found: {listing})",
+                        f"{call}.{name} {'不存在' if kind == 'NoneType' else f'是 {kind}，而不是 nn.Parameter'}"
+                        f"（找到的参数：{listing}）",
+                    ),
+                    Text(
+                        f"Register it as self.{name} = nn.Parameter(...).",
+                        f"请用 self.{name} = nn.Parameter(...) 注册。",
+                    ),
+                )
             got_shape, trainable = found[name]
             if got_shape != tuple(shape):
-                raise CheckFailed(Text(f"{call}.{name}: expected shape {tuple(shape)}, got {got_shape}",
-                                       f"{call}.{name}：期望形状 {tuple(shape)}，实际为 {got_shape}"),
-                                  Text("weight has the shape kernel_size (an int k means (k, k)); bias is "
-                                       "torch.zeros(1).",
-                                       "weight 的形状为 kernel_size（整数 k 表示 (k, k)）；bias 为 torch.zeros(1)。"))
+                raise CheckFailed(
+                    Text(
+                        f"{call}.{name}: expected shape {tuple(shape)}, got {got_shape}",
+                        f"{call}.{name}：期望形状 {tuple(shape)}，实际为 {got_shape}",
+                    ),
+                    Text(
+                        "weight has the shape kernel_size (an int k means (k, k)); bias is torch.zeros(1).",
+                        "weight 的形状为 kernel_size（整数 k 表示 (k, k)）；bias 为 torch.zeros(1)。",
+                    ),
+                )
             if trainable is not True:
-                raise CheckFailed(Text(f"{call}.{name} has requires_grad=False: it would never be learned",
-                                       f"{call}.{name} 的 requires_grad=False：无法被学习"))
+                raise CheckFailed(
+                    Text(
+                        f"{call}.{name} has requires_grad=False: it would never be learned",
+                        f"{call}.{name} 的 requires_grad=False：无法被学习",
+                    )
+                )
         if set(found) != {"weight", "bias"}:
-            raise CheckFailed(Text(f"{call} must have exactly the parameters weight and bias, found {listing}",
-                                   f"{call} 应恰有 weight 和 bias 两个参数，实际为 {listing}"))
+            raise CheckFailed(
+                Text(
+                    f"{call} must have exactly the parameters weight and bias, found {listing}",
+                    f"{call} 应恰有 weight 和 bias 两个参数，实际为 {listing}",
+                )
+            )
     expect_random_start(ctx)
 
 
-@EXERCISE.check(1, "Conv2D's forward and learn_kernel use your corr2d: no built-in convolution",
-                "Conv2D 的前向传播和 learn_kernel 使用自己的 corr2d：不使用内置卷积")
+@EXERCISE.check(
+    1,
+    "Conv2D's forward and learn_kernel use your corr2d: no built-in convolution",
+    "Conv2D 的前向传播和 learn_kernel 使用自己的 corr2d：不使用内置卷积",
+)
 def no_builtin(ctx: Context) -> None:
     X, W, b, G = torch.randn(5, 6), torch.randn(2, 3), torch.randn(1), torch.randn(4, 4)
     used = forbidden_ops(ctx.probe_ops("conv2d_layer", (2, 3), X, W, b, G))
     if used:
-        raise CheckFailed(Text(f"Conv2D must compute its output with corr2d, but it called {', '.join(used)}",
-                               f"Conv2D 应使用 corr2d 计算输出，但调用了 {', '.join(used)}"))
+        raise CheckFailed(
+            Text(
+                f"Conv2D must compute its output with corr2d, but it called {', '.join(used)}",
+                f"Conv2D 应使用 corr2d 计算输出，但调用了 {', '.join(used)}",
+            )
+        )
     X, Y = edge_problem()
     try:
         used = forbidden_ops(ctx.probe_ops("seeded_call", seeds(ctx, 1)[0], LEARN, [X, Y, (1, 2)], {}))
     except CheckFailed as failure:  # the rule is judged on a call that runs
-        raise CheckFailed(Text("learn_kernel(X, Y, (1, 2)) (the book's edge experiment) ",
-                               "learn_kernel(X, Y, (1, 2))（教材的边缘检测实验）") + failure.text, failure.hint) from None
+        raise CheckFailed(
+            Text(
+                "learn_kernel(X, Y, (1, 2)) (the book's edge experiment) ",
+                "learn_kernel(X, Y, (1, 2))（教材的边缘检测实验）",
+            )
+            + failure.text,
+            failure.hint,
+        ) from None
     if used:
-        raise CheckFailed(Text(f"learn_kernel(X, Y, (1, 2)) (the book's edge experiment) must train your "
-                               f"Conv2D(kernel_size), but it called {', '.join(used)}",
-                               f"learn_kernel(X, Y, (1, 2))（教材的边缘检测实验）应训练自己的 Conv2D(kernel_size)，"
-                               f"但调用了 {', '.join(used)}"),
-                          Text("Create the layer with Conv2D(kernel_size) (the class above), not the built-in "
-                               "nn.Conv2d the book uses here.",
-                               "请用上面的 Conv2D(kernel_size) 构造该层，而不是教材此处使用的内置 nn.Conv2d。"))
+        raise CheckFailed(
+            Text(
+                f"learn_kernel(X, Y, (1, 2)) (the book's edge experiment) must train your "
+                f"Conv2D(kernel_size), but it called {', '.join(used)}",
+                f"learn_kernel(X, Y, (1, 2))（教材的边缘检测实验）应训练自己的 Conv2D(kernel_size)，"
+                f"但调用了 {', '.join(used)}",
+            ),
+            Text(
+                "Create the layer with Conv2D(kernel_size) (the class above), not the built-in "
+                "nn.Conv2d the book uses here.",
+                "请用上面的 Conv2D(kernel_size) 构造该层，而不是教材此处使用的内置 nn.Conv2d。",
+            ),
+        )
 
 
-@EXERCISE.check(1, "forward(x) equals corr2d(x, weight) + bias (F.conv2d) on random shapes",
-                "在随机形状上 forward(x) 等于 corr2d(x, weight) + bias（与 F.conv2d 比较）")
+@EXERCISE.check(
+    1,
+    "forward(x) equals corr2d(x, weight) + bias (F.conv2d) on random shapes",
+    "在随机形状上 forward(x) 等于 corr2d(x, weight) + bias（与 F.conv2d 比较）",
+)
 def forward(ctx: Context) -> None:
     @ctx.given(S.conv_layer_case())
     def prop(case):
@@ -241,8 +320,11 @@ def forward(ctx: Context) -> None:
     prop()
 
 
-@EXERCISE.check(2, "gradients reach weight and bias and equal autograd's through F.conv2d",
-                "梯度能传到 weight 和 bias，且与经 F.conv2d 自动求导的结果一致")
+@EXERCISE.check(
+    2,
+    "gradients reach weight and bias and equal autograd's through F.conv2d",
+    "梯度能传到 weight 和 bias，且与经 F.conv2d 自动求导的结果一致",
+)
 def gradients(ctx: Context) -> None:
     @ctx.given(S.conv_layer_case(), max_examples=max(5, ctx.settings.max_examples // 2))
     def prop(case):
@@ -253,44 +335,70 @@ def gradients(ctx: Context) -> None:
         expected_w, expected_b = oracle_grads(X, W, b, G)
         Y = tensor_result(seen["Y"], f"Conv2D({kernel_size})(x)", inputs)
         if tuple(Y.shape) != tuple(G.shape):
-            raise CheckFailed(with_inputs(Text(f"Conv2D({kernel_size})(x) has shape {tuple(Y.shape)}, expected "
-                                          f"{tuple(G.shape)}", f"Conv2D({kernel_size})(x) 的形状为 "
-                                          f"{tuple(Y.shape)}，期望 {tuple(G.shape)}"), inputs))
+            raise CheckFailed(
+                with_inputs(
+                    Text(
+                        f"Conv2D({kernel_size})(x) has shape {tuple(Y.shape)}, expected {tuple(G.shape)}",
+                        f"Conv2D({kernel_size})(x) 的形状为 {tuple(Y.shape)}，期望 {tuple(G.shape)}",
+                    ),
+                    inputs,
+                )
+            )
         for name, expected in (("weight", expected_w), ("bias", expected_b)):
             grad = seen[f"grad_{name}"]
             if grad is None:
-                raise CheckFailed(with_inputs(Text(f"after backward(), Conv2D.{name}.grad is None: autograd did "
-                                              f"not reach {name}", f"反向传播后 Conv2D.{name}.grad 为 None："
-                                              f"自动微分没有传到 {name}"), inputs),
-                                  Text("Compute forward from self.weight / self.bias themselves (no .data, "
-                                       ".detach() or torch.no_grad()).",
-                                       "前向传播应直接使用 self.weight / self.bias（不要用 .data、.detach() "
-                                       "或 torch.no_grad()）。"))
+                raise CheckFailed(
+                    with_inputs(
+                        Text(
+                            f"after backward(), Conv2D.{name}.grad is None: autograd did not reach {name}",
+                            f"反向传播后 Conv2D.{name}.grad 为 None：自动微分没有传到 {name}",
+                        ),
+                        inputs,
+                    ),
+                    Text(
+                        "Compute forward from self.weight / self.bias themselves (no .data, "
+                        ".detach() or torch.no_grad()).",
+                        "前向传播应直接使用 self.weight / self.bias（不要用 .data、.detach() 或 torch.no_grad()）。",
+                    ),
+                )
             expect_close(grad, expected, f"gradient of sum(Conv2D(x) * G) with respect to {name}", inputs)
 
     prop()
 
 
-@EXERCISE.check(1, "learn_kernel raises ValueError when X or Y is not 2-D or Y does not have the output's shape",
-                "X 或 Y 不是二维、或 Y 的形状与输出形状不一致时，learn_kernel 抛出 ValueError")
+@EXERCISE.check(
+    1,
+    "learn_kernel raises ValueError when X or Y is not 2-D or Y does not have the output's shape",
+    "X 或 Y 不是二维、或 Y 的形状与输出形状不一致时，learn_kernel 抛出 ValueError",
+)
 def invalid_arguments(ctx: Context) -> None:
     expect_invalid_rejected(ctx, LEARN, invalid_calls())
 
 
-EPOCHS_HINT = Text(" Use the lr and num_epochs you are given: one update per epoch.",
-                   "请使用传入的 lr 和 num_epochs：每个迭代周期更新一次。")
-STATE_HINT = Text(" Every call starts from a new Conv2D(kernel_size): keep nothing between calls.",
-                  "每次调用都从新建的 Conv2D(kernel_size) 开始：不要在调用之间保留任何状态。")
+EPOCHS_HINT = Text(
+    " Use the lr and num_epochs you are given: one update per epoch.",
+    "请使用传入的 lr 和 num_epochs：每个迭代周期更新一次。",
+)
+STATE_HINT = Text(
+    " Every call starts from a new Conv2D(kernel_size): keep nothing between calls.",
+    "每次调用都从新建的 Conv2D(kernel_size) 开始：不要在调用之间保留任何状态。",
+)
 
 
 def learn(ctx: Context, seed: int, X, Y, kernel_size, **kwargs) -> torch.Tensor:
     call = f"learn_kernel(X, Y, {kernel_size}{''.join(f', {k}={v:g}' for k, v in kwargs.items())})"
     K = tensor_result(ctx.probe("seeded_call", seed, LEARN, [X, Y, kernel_size], kwargs), call)
     if tuple(K.shape) != tuple(kernel_size):
-        raise CheckFailed(Text(f"{call} returned shape {tuple(K.shape)}, expected {tuple(kernel_size)}",
-                               f"{call} 返回的形状为 {tuple(K.shape)}，期望 {tuple(kernel_size)}"),
-                          Text("Return the layer's weight (e.g. conv2d.weight.detach()).",
-                               "请返回该层的 weight（例如 conv2d.weight.detach()）。"))
+        raise CheckFailed(
+            Text(
+                f"{call} returned shape {tuple(K.shape)}, expected {tuple(kernel_size)}",
+                f"{call} 返回的形状为 {tuple(K.shape)}，期望 {tuple(kernel_size)}",
+            ),
+            Text(
+                "Return the layer's weight (e.g. conv2d.weight.detach()).",
+                "请返回该层的 weight（例如 conv2d.weight.detach()）。",
+            ),
+        )
     return K
 
 
@@ -299,16 +407,25 @@ def seeds(ctx: Context, count: int) -> list[int]:
     return [base + i for i in range(count)]
 
 
-@EXERCISE.check(2, "learn_kernel learns the edge detector [[1, -1]] (the book's experiment, several seeds)",
-                "learn_kernel 学到边缘检测核 [[1, -1]]（教材实验，多个随机种子）")
+@EXERCISE.check(
+    2,
+    "learn_kernel learns the edge detector [[1, -1]] (the book's experiment, several seeds)",
+    "learn_kernel 学到边缘检测核 [[1, -1]]（教材实验，多个随机种子）",
+)
 def learns_edge_detector(ctx: Context) -> None:
     X, Y = edge_problem()
     target = torch.tensor([[1.0, -1.0]])
     for seed in seeds(ctx, EDGE_SEEDS):
         K = learn(ctx, seed, X, Y, (1, 2))
         try:
-            expect_close(K, target, f"learn_kernel(X, Y, (1, 2)) with torch.manual_seed({seed}) "
-                         f"(tolerance {EDGE_TOLERANCE})", {"X": X, "Y": Y}, rtol=0, atol=EDGE_TOLERANCE)
+            expect_close(
+                K,
+                target,
+                f"learn_kernel(X, Y, (1, 2)) with torch.manual_seed({seed}) (tolerance {EDGE_TOLERANCE})",
+                {"X": X, "Y": Y},
+                rtol=0,
+                atol=EDGE_TOLERANCE,
+            )
         except CheckFailed as failure:
             raise CheckFailed(failure.text, SUM_HINT) from None
 
@@ -357,14 +474,19 @@ def expect_exact_steps(ctx: Context, seed: int) -> None:
         return
     second = learn(ctx, seed, X, Y, kernel_size, lr=other_lr, num_epochs=STEP_EPOCHS)
     step = (1 - curvature * other_lr) / (1 - curvature * lr)  # the ratio of the errors after one step each
-    expected = STEP_KERNEL + step ** STEP_EPOCHS * (first - STEP_KERNEL)
+    expected = STEP_KERNEL + step**STEP_EPOCHS * (first - STEP_KERNEL)
     error, other_error = first - STEP_KERNEL, second.double() - STEP_KERNEL
     seen = (error * other_error).sum().item() / max((error * error).sum().item(), 1e-12)
     call = f"learn_kernel(X, Y, {kernel_size}, lr={other_lr:g}, num_epochs={STEP_EPOCHS})"
     try:
-        expect_close(second, expected, f"{call} after torch.manual_seed({seed})",
-                     {"X": X, "Y": Y, f"the result with lr={lr:g} (same seed)": first.float()},
-                     rtol=0, atol=STEP_TOLERANCE)
+        expect_close(
+            second,
+            expected,
+            f"{call} after torch.manual_seed({seed})",
+            {"X": X, "Y": Y, f"the result with lr={lr:g} (same seed)": first.float()},
+            rtol=0,
+            atol=STEP_TOLERANCE,
+        )
     except CheckFailed as failure:
         raise CheckFailed(steps_text(curvature, STEP_LRS, step, seen) + failure.text, STEPS_HINT) from None
 
@@ -372,30 +494,42 @@ def expect_exact_steps(ctx: Context, seed: int) -> None:
 def steps_text(curvature: float, lrs: tuple[float, float], step: float, seen: float) -> Text:
     """Why the two runs must end as they should, and the ratio one update fewer or more would give."""
     lr, other_lr = lrs
-    want, fewer, more = (step ** n for n in (STEP_EPOCHS, STEP_EPOCHS - 1, STEP_EPOCHS + 1))
+    want, fewer, more = (step**n for n in (STEP_EPOCHS, STEP_EPOCHS - 1, STEP_EPOCHS + 1))
     kernel = STEP_KERNEL.tolist()
-    return Text(f"exactly num_epochs gradient steps: on this X every step of the summed squared error multiplies the "
-                f"kernel's distance from K = {kernel} by 1 - {curvature:g}*lr, so from the same start (same seed) "
-                f"the distances with lr={other_lr:g} and lr={lr:g} must be in the ratio {step:g}^{STEP_EPOCHS} = "
-                f"{want:.4g}; they are in the ratio {seen:.4g} ({fewer:.4g} would mean one update fewer, {more:.4g} "
-                f"one more). ",
-                f"恰好 num_epochs 步梯度下降：在此 X 上，平方误差之和的每一步都使卷积核与 K = {kernel} 的距离乘以 "
-                f"1 - {curvature:g}*lr，因此从同一初始值（相同随机种子）出发，lr={other_lr:g} 与 lr={lr:g} 的距离之比"
-                f"应为 {step:g}^{STEP_EPOCHS} = {want:.4g}；实际为 {seen:.4g}（{fewer:.4g} 表示少更新一次，{more:.4g} "
-                f"表示多更新一次）。")
+    return Text(
+        f"exactly num_epochs gradient steps: on this X every step of the summed squared error multiplies the "
+        f"kernel's distance from K = {kernel} by 1 - {curvature:g}*lr, so from the same start (same seed) "
+        f"the distances with lr={other_lr:g} and lr={lr:g} must be in the ratio {step:g}^{STEP_EPOCHS} = "
+        f"{want:.4g}; they are in the ratio {seen:.4g} ({fewer:.4g} would mean one update fewer, {more:.4g} "
+        f"one more). ",
+        f"恰好 num_epochs 步梯度下降：在此 X 上，平方误差之和的每一步都使卷积核与 K = {kernel} 的距离乘以 "
+        f"1 - {curvature:g}*lr，因此从同一初始值（相同随机种子）出发，lr={other_lr:g} 与 lr={lr:g} 的距离之比"
+        f"应为 {step:g}^{STEP_EPOCHS} = {want:.4g}；实际为 {seen:.4g}（{fewer:.4g} 表示少更新一次，{more:.4g} "
+        f"表示多更新一次）。",
+    )
 
 
-@EXERCISE.check(2, "learn_kernel follows lr and num_epochs: it recovers a random (2, 3) kernel, one epoch ends "
-                   "farther from it, and it makes exactly num_epochs steps on the summed squared error",
-                "learn_kernel 遵循 lr 和 num_epochs：能恢复随机的 (2, 3) 卷积核，只训练一个迭代周期时离它更远，"
-                "且恰好按平方误差之和更新 num_epochs 次")
+@EXERCISE.check(
+    2,
+    "learn_kernel follows lr and num_epochs: it recovers a random (2, 3) kernel, one epoch ends "
+    "farther from it, and it makes exactly num_epochs steps on the summed squared error",
+    "learn_kernel 遵循 lr 和 num_epochs：能恢复随机的 (2, 3) 卷积核，只训练一个迭代周期时离它更远，"
+    "且恰好按平方误差之和更新 num_epochs 次",
+)
 def learns_random_kernel(ctx: Context) -> None:
     for seed in seeds(ctx, 2):
         X, K, Y, lr = kernel_problem(seed)
         got = learn(ctx, seed, X, Y, RANDOM_KERNEL, lr=lr, num_epochs=RANDOM_EPOCHS)
         try:
-            expect_close(got, K, f"learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, num_epochs={RANDOM_EPOCHS}) "
-                         f"(tolerance {RANDOM_TOLERANCE})", {"X": X, "Y": Y}, rtol=0, atol=RANDOM_TOLERANCE)
+            expect_close(
+                got,
+                K,
+                f"learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, num_epochs={RANDOM_EPOCHS}) "
+                f"(tolerance {RANDOM_TOLERANCE})",
+                {"X": X, "Y": Y},
+                rtol=0,
+                atol=RANDOM_TOLERANCE,
+            )
         except CheckFailed as failure:
             raise CheckFailed(failure.text, SUM_HINT + EPOCHS_HINT) from None
         # Gradient descent with this lr (at most 1 / the largest curvature) never moves away from
@@ -403,12 +537,17 @@ def learns_random_kernel(ctx: Context) -> None:
         one = learn(ctx, seed, X, Y, RANDOM_KERNEL, lr=lr, num_epochs=1)
         far, near = (one - K).norm().item(), (got - K).norm().item()
         if not far > near:
-            raise CheckFailed(Text(f"with torch.manual_seed({seed}), learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, "
-                                   f"num_epochs=1) ends {far:.4g} from the kernel, no farther than num_epochs="
-                                   f"{RANDOM_EPOCHS} ({near:.4g}): num_epochs is not followed, or the training "
-                                   f"goes on from an earlier call (a layer or kernel kept between calls)",
-                                   f"在 torch.manual_seed({seed}) 下，learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, "
-                                   f"num_epochs=1) 的结果与目标核相距 {far:.4g}，并不比 num_epochs={RANDOM_EPOCHS} 时"
-                                   f"（{near:.4g}）更远：没有按 num_epochs 训练，或者接着之前某次调用的结果继续训练"
-                                   f"（在调用之间保留了层或卷积核）"), EPOCHS_HINT + STATE_HINT)
+            raise CheckFailed(
+                Text(
+                    f"with torch.manual_seed({seed}), learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, "
+                    f"num_epochs=1) ends {far:.4g} from the kernel, no farther than num_epochs="
+                    f"{RANDOM_EPOCHS} ({near:.4g}): num_epochs is not followed, or the training "
+                    f"goes on from an earlier call (a layer or kernel kept between calls)",
+                    f"在 torch.manual_seed({seed}) 下，learn_kernel(X, Y, {RANDOM_KERNEL}, lr={lr:g}, "
+                    f"num_epochs=1) 的结果与目标核相距 {far:.4g}，并不比 num_epochs={RANDOM_EPOCHS} 时"
+                    f"（{near:.4g}）更远：没有按 num_epochs 训练，或者接着之前某次调用的结果继续训练"
+                    f"（在调用之间保留了层或卷积核）",
+                ),
+                EPOCHS_HINT + STATE_HINT,
+            )
     expect_exact_steps(ctx, seeds(ctx, 1)[0])

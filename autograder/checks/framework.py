@@ -7,6 +7,7 @@ trusted parent: it returns to pass, raises ``CheckFailed`` to fail with an expla
 ``Observation`` is an expensive look at the submission (a whole training run, say) that several
 checks judge: each check declares the observations it needs, and each is made once per run.
 """
+
 from __future__ import annotations
 
 import time
@@ -14,7 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, NamedTuple, TypeVar
 
-from hypothesis import HealthCheck, Verbosity, given, seed as hypothesis_seed, settings as hypothesis_settings
+from hypothesis import HealthCheck, Verbosity, given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings as hypothesis_settings
 
 from .. import registry
 from ..reasons import Reason
@@ -128,9 +131,15 @@ def checks_of(name: str) -> ExerciseChecks:
 class Context:
     """A check's access to the worker, the reference worker and the run's settings."""
 
-    def __init__(self, worker: WorkerProcess, reference: Callable[[], WorkerProcess],
-                 exercise: ExerciseChecks, settings: Settings, memo: dict | None = None,
-                 attachments: dict[str, bytes] | None = None):
+    def __init__(
+        self,
+        worker: WorkerProcess,
+        reference: Callable[[], WorkerProcess],
+        exercise: ExerciseChecks,
+        settings: Settings,
+        memo: dict | None = None,
+        attachments: dict[str, bytes] | None = None,
+    ):
         self._worker, self._reference = worker, reference
         self.exercise, self.settings = exercise, settings
         #: Shared by the checks of one exercise in one run: the observations made so far.
@@ -169,8 +178,9 @@ class Context:
         request = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs}
         return self._ask(self._worker, request, timeout)["value"]
 
-    def call_expecting_error(self, target: str, *args: Any, timeout: float | None = None,
-                             **kwargs: Any) -> Raised | None:
+    def call_expecting_error(
+        self, target: str, *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> Raised | None:
         """Call ``module.function`` for a case where it should raise.
 
         Returns the exception's class name, message and the names of the classes it is an instance
@@ -188,8 +198,11 @@ class Context:
         if isinstance(problem := student_exception(reply), StopCheck):
             raise problem
         classes = reply.get("classes")
-        return Raised(str(reply.get("error", "Error")), str(reply.get("message", "")),
-                      tuple(map(str, classes)) if isinstance(classes, list) else ())
+        return Raised(
+            str(reply.get("error", "Error")),
+            str(reply.get("message", "")),
+            tuple(map(str, classes)) if isinstance(classes, list) else (),
+        )
 
     def call_with_ops(self, target: str, *args: Any, **kwargs: Any) -> tuple[Any, Counter]:
         """Like :meth:`call`, also returning how often each ATen operator was reached."""
@@ -203,8 +216,7 @@ class Context:
 
     def call_returning_args(self, target: str, *args: Any) -> tuple[Any, list]:
         """Call and also get the arguments back as the function left them (to catch mutation)."""
-        reply = self._ask(self._worker, {"op": "call", "target": target, "args": list(args),
-                                         "return_args": True}, None)
+        reply = self._ask(self._worker, {"op": "call", "target": target, "args": list(args), "return_args": True}, None)
         return reply["value"], reply["args"]
 
     def probe(self, name: str, *args: Any, timeout: float | None = None) -> Any:
@@ -231,10 +243,15 @@ class Context:
         """``hypothesis.given`` with the run's settings: seeded, derandomized, no database."""
         derandomize = self.settings.seed is None
         run_settings = hypothesis_settings(
-            max_examples=max_examples or self.settings.max_examples, derandomize=derandomize,
-            database=None, deadline=None, print_blob=False, verbosity=Verbosity.quiet,
+            max_examples=max_examples or self.settings.max_examples,
+            derandomize=derandomize,
+            database=None,
+            deadline=None,
+            print_blob=False,
+            verbosity=Verbosity.quiet,
             report_multiple_bugs=False,
-            suppress_health_check=list(HealthCheck))
+            suppress_health_check=list(HealthCheck),
+        )
 
         def decorate(fn):
             test = run_settings(given(*strategies)(fn))
@@ -252,13 +269,17 @@ def op_counts(reply: dict) -> Counter:
 def worker_failure(exc: WorkerError) -> Text:
     """Explain a dead, hung or garbled worker."""
     if exc.reason == "timeout":
-        return Text(f"Your code did not finish in time ({exc.detail}); look for an endless loop.",
-                    f"代码未能在限定时间内结束（{exc.detail}）；请检查是否有死循环。")
+        return Text(
+            f"Your code did not finish in time ({exc.detail}); look for an endless loop.",
+            f"代码未能在限定时间内结束（{exc.detail}）；请检查是否有死循环。",
+        )
     if exc.reason == "crashed":
-        return Text(f"Your code stopped the Python process ({exc.detail}).",
-                    f"代码使 Python 进程终止（{exc.detail}）。")
-    return Text(f"Your code disturbed the grader's channel ({exc.detail}).",
-                f"代码干扰了评分程序的通信（{exc.detail}）。")
+        return Text(
+            f"Your code stopped the Python process ({exc.detail}).", f"代码使 Python 进程终止（{exc.detail}）。"
+        )
+    return Text(
+        f"Your code disturbed the grader's channel ({exc.detail}).", f"代码干扰了评分程序的通信（{exc.detail}）。"
+    )
 
 
 def student_exception(reply: dict) -> Exception | StopCheck:

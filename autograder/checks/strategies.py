@@ -3,6 +3,7 @@
 Values are whole numbers (stored as float32 or float64) so every oracle is exact and a shrunk
 counterexample reads like the book's examples.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,6 +38,7 @@ def as_4d(X: torch.Tensor) -> torch.Tensor:
 
 # -- padding, stride, channels, pooling and the theory exercises ------------------------------
 
+
 @st.composite
 def sparse_tensors(draw, shape: tuple[int, ...], dtype=None, low: int = -9, high: int = 9) -> torch.Tensor:
     """Like :func:`tensors`, drawn the way hypothesis draws numpy arrays with a fill value: a
@@ -63,8 +65,7 @@ def int_or_pair(draw, low: int, high: int):
 
 
 @st.composite
-def conv_shape_arguments(draw, max_side: int = 9, max_kernel: int = 5, max_padding: int = 3,
-                         max_stride: int = 4):
+def conv_shape_arguments(draw, max_side: int = 9, max_kernel: int = 5, max_padding: int = 3, max_stride: int = 4):
     """(input_size, kernel_size, padding, stride), each independently an int or an (h, w) pair,
     such that the kernel fits the padded input (it may be larger than the unpadded input)."""
     input_size = draw(int_or_pair(1, max_side))
@@ -109,8 +110,11 @@ def kernel_pair_and_input(draw, max_kernel: int = 3, max_extra: int = 2):
     a_h, a_w, b_h, b_w = (draw(st.integers(1, max_kernel)) for _ in range(4))
     n_h = draw(st.integers(a_h + b_h - 1, a_h + b_h - 1 + max_extra))
     n_w = draw(st.integers(a_w + b_w - 1, a_w + b_w - 1 + max_extra))
-    return (draw(sparse_tensors((n_h, n_w), np.float64)), draw(sparse_tensors((a_h, a_w), np.float64)),
-            draw(sparse_tensors((b_h, b_w), np.float64)))
+    return (
+        draw(sparse_tensors((n_h, n_w), np.float64)),
+        draw(sparse_tensors((a_h, a_w), np.float64)),
+        draw(sparse_tensors((b_h, b_w), np.float64)),
+    )
 
 
 @st.composite
@@ -118,8 +122,9 @@ def channels_case(draw, max_channels: int = 4, max_side: int = 7, max_kernel: in
     """(X, K) with X (c_i, h, w) and K (c_o, c_i, k_h, k_w), as sparse tensors that shrink well."""
     c_i, c_o = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
     h, w = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
-    k_h, k_w = (1, 1) if one_by_one else (draw(st.integers(1, min(h, max_kernel))),
-                                          draw(st.integers(1, min(w, max_kernel))))
+    k_h, k_w = (
+        (1, 1) if one_by_one else (draw(st.integers(1, min(h, max_kernel))), draw(st.integers(1, min(w, max_kernel))))
+    )
     dtype = draw(dtypes)
     return draw(sparse_tensors((c_i, h, w), dtype)), draw(sparse_tensors((c_o, c_i, k_h, k_w), dtype))
 
@@ -202,9 +207,13 @@ def _layer(draw, shape: tuple[int, ...], depth: int):
         k_h, k_w = draw(st.integers(1, min(3, h + 2 * p_h))), draw(st.integers(1, min(3, w + 2 * p_w)))
         stride, (s_h, s_w) = _pair(draw, 1, 2)
         kernel = k_h if k_h == k_w and draw(st.booleans()) else (k_h, k_w)
-        return (["Conv2d", {"in_channels": c, "out_channels": out, "kernel_size": kernel, "padding": padding,
-                            "stride": stride}],
-                (n, out, _out(h, k_h, p_h, s_h), _out(w, k_w, p_w, s_w)))
+        return (
+            [
+                "Conv2d",
+                {"in_channels": c, "out_channels": out, "kernel_size": kernel, "padding": padding, "stride": stride},
+            ],
+            (n, out, _out(h, k_h, p_h, s_h), _out(w, k_w, p_w, s_w)),
+        )
     if kind == "pool":
         name = draw(st.sampled_from(["MaxPool2d", "AvgPool2d"]))
         k_h, k_w = draw(st.integers(1, min(3, h))), draw(st.integers(1, min(3, w)))
@@ -238,7 +247,6 @@ def network_and_input(draw, max_layers: int = 7):
     padding and stride, activations, max/avg pooling, BatchNorm2d, Dropout, Flatten, Linear,
     nested Sequentials, an earlier activation object reused) and a batch of N >= 2 images, usually
     not square."""
-    input_shape = (draw(st.integers(2, 4)), draw(st.integers(1, 3)), draw(st.integers(3, 12)),
-                   draw(st.integers(3, 12)))
+    input_shape = (draw(st.integers(2, 4)), draw(st.integers(1, 3)), draw(st.integers(3, 12)), draw(st.integers(3, 12)))
     spec, _ = draw(_layers(input_shape, 0, 1, max_layers))
     return spec, input_shape

@@ -4,6 +4,7 @@ A submission is a folder of modules, a repository root with ``exercises/``, or n
 ``autograde nbgrader build`` (one ``.ipynb`` or a folder of them; ``notebook`` turns them into the
 same module files without running anything). ``archive`` unpacks a student's ``.zip`` safely.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,15 @@ from pathlib import Path
 
 from .directory import MAX_MODULE_BYTES, SubmissionError, module_directory, preflight, read_modules
 
-__all__ = ["MAX_MODULE_BYTES", "Submission", "SubmissionError", "load_submission", "module_directory",
-           "preflight", "reference_submission"]
+__all__ = [
+    "MAX_MODULE_BYTES",
+    "Submission",
+    "SubmissionError",
+    "load_submission",
+    "module_directory",
+    "preflight",
+    "reference_submission",
+]
 
 
 @dataclass

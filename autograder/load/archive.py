@@ -1,4 +1,5 @@
 """A student's ``.zip``, unpacked safely into a scratch folder before it is read like a folder."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,9 @@ MAX_ZIP_FILES = 2000
 IGNORED_NAMES = {"__MACOSX", "__pycache__"}
 
 
-def extract_zip(archive: Path, destination: Path, max_bytes: int = MAX_ZIP_BYTES,
-                max_files: int = MAX_ZIP_FILES) -> None:
+def extract_zip(
+    archive: Path, destination: Path, max_bytes: int = MAX_ZIP_BYTES, max_files: int = MAX_ZIP_FILES
+) -> None:
     """Extract ``archive`` into ``destination``; raise ``SubmissionError`` for anything unsafe.
 
     Refused: absolute names, ``..``, drive letters, symbolic links, more than ``max_files`` entries,
@@ -35,8 +37,9 @@ def extract_zip(archive: Path, destination: Path, max_bytes: int = MAX_ZIP_BYTES
             raise SubmissionError(f"{archive.name} has {len(infos)} entries, more than the limit of {max_files}")
         declared = sum(info.file_size for info in infos)
         if declared > max_bytes:
-            raise SubmissionError(f"{archive.name} would expand to {size_text(declared)}, more than the limit of "
-                                  f"{size_text(max_bytes)}")
+            raise SubmissionError(
+                f"{archive.name} would expand to {size_text(declared)}, more than the limit of {size_text(max_bytes)}"
+            )
         written = 0
         for info in infos:
             name = info.filename
@@ -63,10 +66,18 @@ def extract_zip(archive: Path, destination: Path, max_bytes: int = MAX_ZIP_BYTES
                         sink.write(chunk)
             except SubmissionError:
                 raise
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError, ValueError,
-                    OSError) as exc:
-                raise SubmissionError(f"cannot extract {name!r} from {archive.name} "
-                                      f"({type(exc).__name__}: {exc})") from None
+            except (
+                zipfile.BadZipFile,
+                RuntimeError,
+                NotImplementedError,
+                zlib.error,
+                EOFError,
+                ValueError,
+                OSError,
+            ) as exc:
+                raise SubmissionError(
+                    f"cannot extract {name!r} from {archive.name} ({type(exc).__name__}: {exc})"
+                ) from None
 
 
 def unwrap(root: Path) -> Path:

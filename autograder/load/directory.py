@@ -1,4 +1,5 @@
 """A submission folder: where its exercise modules are, and reading them without surprises."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,11 @@ def _expected() -> str:
 
 def has_modules(directory: Path) -> bool:
     """Whether ``directory`` or its ``exercises/`` holds an exercise module."""
-    return any((candidate / f"{name}.py").is_file() for candidate in (directory, directory / "exercises")
-               for name in registry.NAMES)
+    return any(
+        (candidate / f"{name}.py").is_file()
+        for candidate in (directory, directory / "exercises")
+        for name in registry.NAMES
+    )
 
 
 def module_directory(path: Path) -> Path:
@@ -31,19 +35,25 @@ def module_directory(path: Path) -> Path:
     if not path.exists():
         raise SubmissionError(f"submission {path} does not exist")
     if not path.is_dir():
-        raise SubmissionError(f"submission {path} is not a directory: expected a folder with the exercise "
-                              f"modules (corr2d.py, ...) or a repository root containing exercises/")
+        raise SubmissionError(
+            f"submission {path} is not a directory: expected a folder with the exercise "
+            f"modules (corr2d.py, ...) or a repository root containing exercises/"
+        )
     for candidate in (path, path / "exercises"):
         if any((candidate / f"{name}.py").is_file() for name in registry.NAMES):
             return candidate
-    raise SubmissionError(f"no exercise module found in {path}: expected {_expected()} in it or in "
-                          f"{path / 'exercises'}")
+    raise SubmissionError(
+        f"no exercise module found in {path}: expected {_expected()} in it or in {path / 'exercises'}"
+    )
 
 
 def read_modules(directory: Path) -> dict[str, bytes]:
     """The top-level ``.py`` files of ``directory`` by name (symbolic links are not followed)."""
-    return {module.name: read_module(module) for module in sorted(directory.glob("*.py"))
-            if module.is_file() and not module.is_symlink()}
+    return {
+        module.name: read_module(module)
+        for module in sorted(directory.glob("*.py"))
+        if module.is_file() and not module.is_symlink()
+    }
 
 
 def read_module(module: Path) -> bytes:
@@ -70,15 +80,19 @@ def preflight(root: Path) -> None:
     except PermissionError as exc:
         raise SubmissionError(f"cannot read the submission ({exc.strerror})") from None
     except SubmissionError:
-        raise SubmissionError(f"no exercise module found: expected {_expected()} in the submission's top folder "
-                              f"or in its exercises/ folder") from None
+        raise SubmissionError(
+            f"no exercise module found: expected {_expected()} in the submission's top folder "
+            f"or in its exercises/ folder"
+        ) from None
     for module in modules:
         try:
             info = module.lstat()
         except OSError as exc:
             raise SubmissionError(f"cannot read {module.name} ({exc.strerror})") from None
         if stat.S_ISREG(info.st_mode) and info.st_size > MAX_MODULE_BYTES:
-            raise SubmissionError(f"{module.name} is {size_text(info.st_size)}, over the limit of "
-                                  f"{size_text(MAX_MODULE_BYTES)} per module")
+            raise SubmissionError(
+                f"{module.name} is {size_text(info.st_size)}, over the limit of "
+                f"{size_text(MAX_MODULE_BYTES)} per module"
+            )
         if stat.S_ISREG(info.st_mode) and not os.access(module, os.R_OK):
             raise SubmissionError(f"cannot read {module.name} (permission denied)")

@@ -15,6 +15,7 @@ Nothing is executed here (only ``json`` and ``compile``). A notebook that cannot
 missing cell or code that does not parse becomes a module that raises ``NotebookProblem`` with a
 plain explanation when the worker imports it, so the grader reports it for that exercise only.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,13 +43,14 @@ class NotebookError(Exception):
 
 @dataclass
 class Cell:
-    notebook: str          # file name, e.g. 02_conv_layer.ipynb
+    notebook: str  # file name, e.g. 02_conv_layer.ipynb
     module: str
-    primary: bool          # code_<module> (True) or dep_<module> (False)
+    primary: bool  # code_<module> (True) or dep_<module> (False)
     source: str
 
 
 # --------------------------------------------------------------------------- which submissions
+
 
 def is_notebook_submission(path: Path) -> bool:
     """An ``.ipynb`` file, or a folder with notebooks and no exercise modules."""
@@ -64,6 +66,7 @@ def _notebooks_in(directory: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- reading one notebook
 
+
 def read_cells(path: Path) -> list[Cell]:
     """Our code cells of one notebook, in order; ``NotebookError`` if the file is not a usable notebook."""
     try:
@@ -74,8 +77,9 @@ def read_cells(path: Path) -> list[Cell]:
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{path.name} is not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
-        raise NotebookError(f"{path.name} is not a valid notebook: invalid JSON at line {exc.lineno}, "
-                            f"column {exc.colno} ({exc.msg})") from None
+        raise NotebookError(
+            f"{path.name} is not a valid notebook: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+        ) from None
     except OSError as exc:
         raise NotebookError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
@@ -103,6 +107,7 @@ def read_cells(path: Path) -> list[Cell]:
 
 # --------------------------------------------------------------------------- building modules
 
+
 def _without_magics(source: str) -> str:
     """IPython line magics and shell escapes (``%time``, ``!pip``) become ``pass`` (line numbers kept).
 
@@ -117,7 +122,7 @@ def _without_magics(source: str) -> str:
     for i, line in enumerate(lines):
         stripped = line.lstrip()
         if stripped.startswith(("%", "!")):
-            lines[i] = f"{line[:len(line) - len(stripped)]}pass  # notebook magic removed: {stripped[:60]}"
+            lines[i] = f"{line[: len(line) - len(stripped)]}pass  # notebook magic removed: {stripped[:60]}"
     return "\n".join(lines)
 
 
@@ -150,9 +155,31 @@ def module_source(cell: Cell, earlier: list[str]) -> bytes:
     preamble = "; ".join(f"from .{m} import *" for m in earlier)
     lines = code.split("\n")
     first = lines[0]
-    simple = first.strip() and not first[:1].isspace() and not first.lstrip().startswith(
-        ("def ", "class ", "@", "async ", "if ", "elif", "else", "for ", "while ", "with ", "try", "except",
-         "finally", "match ", "#", '"', "'"))
+    simple = (
+        first.strip()
+        and not first[:1].isspace()
+        and not first.lstrip().startswith(
+            (
+                "def ",
+                "class ",
+                "@",
+                "async ",
+                "if ",
+                "elif",
+                "else",
+                "for ",
+                "while ",
+                "with ",
+                "try",
+                "except",
+                "finally",
+                "match ",
+                "#",
+                '"',
+                "'",
+            )
+        )
+    )
     if simple:
         joined = "\n".join([f"{preamble}; {first}"] + lines[1:])
         try:
@@ -166,10 +193,13 @@ def module_source(cell: Cell, earlier: list[str]) -> bytes:
 def _missing(module: str, found_in: str, single: bool) -> bytes:
     expected = f"{registry.get(module).notebook}.ipynb"
     if single:
-        return problem_module(f"{module} is not part of this submission ({found_in}); its notebook is {expected}: "
-                              f"grade the folder that holds every notebook")
-    return problem_module(f"no notebook of {found_in} contains {module} (expected {expected} "
-                          f"with its cell {CODE_ID.format(module)})")
+        return problem_module(
+            f"{module} is not part of this submission ({found_in}); its notebook is {expected}: "
+            f"grade the folder that holds every notebook"
+        )
+    return problem_module(
+        f"no notebook of {found_in} contains {module} (expected {expected} with its cell {CODE_ID.format(module)})"
+    )
 
 
 def notebook_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
@@ -192,7 +222,7 @@ def notebook_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
     else:
         notebooks = _notebooks_in(path)
     problems: list[str] = []
-    broken: dict[str, str] = {}            # module -> why its notebook could not be used
+    broken: dict[str, str] = {}  # module -> why its notebook could not be used
     chosen: dict[str, tuple[Cell, list[str]]] = {}
     copies: dict[str, tuple[Cell, list[str]]] = {}
     files: dict[str, bytes] = {}
@@ -207,7 +237,7 @@ def notebook_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
                 broken[own] = str(exc)
             continue
         readable += 1
-        names: list[str] = []     # module names of this notebook's cells, in order
+        names: list[str] = []  # module names of this notebook's cells, in order
         for cell in cells:
             if cell.primary:
                 name = cell.module if cell.module not in chosen else None
@@ -222,8 +252,9 @@ def notebook_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
                 copies.setdefault(cell.module, (cell, list(names)))
             names.append(name)
         if own is not None and not any(c.primary and c.module == own for c in cells):
-            problem = (f"{notebook.name} has no cell {CODE_ID.format(own)} with your code"
-                       + ("" if cells else " (was it generated by `autograde nbgrader build`?)"))
+            problem = f"{notebook.name} has no cell {CODE_ID.format(own)} with your code" + (
+                "" if cells else " (was it generated by `autograde nbgrader build`?)"
+            )
             problems.append(problem)
             broken.setdefault(own, problem)
     if readable == 0 or not (chosen or copies):

@@ -11,6 +11,7 @@
 
 Importing this package is cheap (no torch): the notebooks' kernels import :mod:`.runtime`.
 """
+
 from __future__ import annotations
 
 

@@ -13,6 +13,7 @@
   ``registry.Exercise.uses``). :mod:`autograder.load.notebook` puts the import back when it turns the notebook
   into modules.
 """
+
 from __future__ import annotations
 
 import ast
@@ -32,6 +33,7 @@ class GenerationError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- reading the sources
+
 
 def package_dir(package: str) -> Path:
     """The folder of ``exercises`` or ``solutions`` (the installed kit, or this checkout)."""
@@ -53,7 +55,7 @@ class Parsed:
 
     def segment(self, first: int, last: int) -> list[str]:
         """Lines ``first``..``last`` (1-based, inclusive)."""
-        return self.lines[first - 1:last]
+        return self.lines[first - 1 : last]
 
 
 def parse(package: str, module: str) -> Parsed:
@@ -66,6 +68,7 @@ def docstring_of(package: str, module: str) -> str:
 
 
 # --------------------------------------------------------------------------- the statement
+
 
 def statement_markdown(module: str, points: float, dependencies: list[str]) -> str:
     """The bilingual statement (the stub's docstring) as Markdown, with the notebook's instructions."""
@@ -105,18 +108,25 @@ def statement_markdown(module: str, points: float, dependencies: list[str]) -> s
         out.append(_inline(line))
         i += 1
     points_text = f"{points:g}"
-    out += ["", "---", "",
-            f"**Points / 分值: {points_text}.** Write your code in the cell marked *YOUR CODE HERE* "
-            f"(keep the names and signatures), run the public tests, then save. The hidden tests are "
-            f"the same checks as `autograde grade` and run when your notebook is graded. / "
-            f"在标有 *YOUR CODE HERE* 的单元格中编写代码（不要修改函数名和签名），运行公开测试后保存。"
-            f"隐藏测试与 `autograde grade` 的检查相同，在评分时运行。"]
+    out += [
+        "",
+        "---",
+        "",
+        f"**Points / 分值: {points_text}.** Write your code in the cell marked *YOUR CODE HERE* "
+        f"(keep the names and signatures), run the public tests, then save. The hidden tests are "
+        f"the same checks as `autograde grade` and run when your notebook is graded. / "
+        f"在标有 *YOUR CODE HERE* 的单元格中编写代码（不要修改函数名和签名），运行公开测试后保存。"
+        f"隐藏测试与 `autograde grade` 的检查相同，在评分时运行。",
+    ]
     if dependencies:
         names = ", ".join(f"`{d}` ({registry.get(d).notebook}.ipynb)" for d in dependencies)
-        out += ["", f"This exercise builds on your earlier work: {names}. Copy your code into the cell(s) "
-                f"provided below; it is graded in its own notebook, here it is only used. / "
-                f"本题用到你之前的代码：{names}。请把它复制到下面对应的单元格中；它在自己的笔记本中评分，"
-                f"这里只是被调用。"]
+        out += [
+            "",
+            f"This exercise builds on your earlier work: {names}. Copy your code into the cell(s) "
+            f"provided below; it is graded in its own notebook, here it is only used. / "
+            f"本题用到你之前的代码：{names}。请把它复制到下面对应的单元格中；它在自己的笔记本中评分，"
+            f"这里只是被调用。",
+        ]
     return "\n".join(out).strip() + "\n"
 
 
@@ -128,8 +138,9 @@ def _inline(line: str) -> str:
 
 # --------------------------------------------------------------------------- the code cell
 
+
 def _indent_of(line: str) -> str:
-    return line[:len(line) - len(line.lstrip())]
+    return line[: len(line) - len(line.lstrip())]
 
 
 def _reindent(lines: list[str], new_indent: str) -> list[str]:
@@ -139,8 +150,12 @@ def _reindent(lines: list[str], new_indent: str) -> list[str]:
 
 
 def _has_docstring(body: list[ast.stmt]) -> bool:
-    return bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+    return (
+        bool(body)
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
         and isinstance(body[0].value.value, str)
+    )
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -195,10 +210,13 @@ class _Inliner:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             if name not in self.known:
                 self.known.add(name)
-                statement = ast.Import(names=[a for a in node.names if (a.asname or a.name).split(".")[0] == name]) \
-                    if isinstance(node, ast.Import) else \
-                    ast.ImportFrom(module=node.module, names=[a for a in node.names if (a.asname or a.name) == name],
-                                   level=0)
+                statement = (
+                    ast.Import(names=[a for a in node.names if (a.asname or a.name).split(".")[0] == name])
+                    if isinstance(node, ast.Import)
+                    else ast.ImportFrom(
+                        module=node.module, names=[a for a in node.names if (a.asname or a.name) == name], level=0
+                    )
+                )
                 self.imports.append(ast.unparse(statement))
         else:
             for used in sorted(_used_names(node) - {name}):
@@ -209,8 +227,9 @@ class _Inliner:
             self.definitions.append(f"{alias} = {name}")
 
 
-def _merge_function(stub: Parsed, sol: Parsed, stub_fn: ast.FunctionDef, sol_fn: ast.FunctionDef,
-                    tail: list[str] | None) -> list[str]:
+def _merge_function(
+    stub: Parsed, sol: Parsed, stub_fn: ast.FunctionDef, sol_fn: ast.FunctionDef, tail: list[str] | None
+) -> list[str]:
     """The stub's header and docstring, then the reference body in a solution region.
 
     Leading statements the stub and the reference share (e.g. ``super().__init__()``) stay
@@ -229,8 +248,7 @@ def _merge_function(stub: Parsed, sol: Parsed, stub_fn: ast.FunctionDef, sol_fn:
     if _has_docstring(sol_body):
         sol_body = sol_body[1:]
     shared = 0
-    while shared < min(len(stub_body), len(sol_body)) and \
-            ast.dump(stub_body[shared]) == ast.dump(sol_body[shared]):
+    while shared < min(len(stub_body), len(sol_body)) and ast.dump(stub_body[shared]) == ast.dump(sol_body[shared]):
         shared += 1
     for node in stub_body[:shared]:
         out += stub.segment(node.lineno, node.end_lineno)
@@ -248,15 +266,19 @@ def _merge_function(stub: Parsed, sol: Parsed, stub_fn: ast.FunctionDef, sol_fn:
     return out
 
 
-def _merge_class(stub: Parsed, sol: Parsed, stub_cls: ast.ClassDef, sol_cls: ast.ClassDef,
-                 tail: list[str] | None) -> list[str]:
+def _merge_class(
+    stub: Parsed, sol: Parsed, stub_cls: ast.ClassDef, sol_cls: ast.ClassDef, tail: list[str] | None
+) -> list[str]:
     sol_members = {n.name: n for n in sol_cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     stub_methods = [n for n in stub_cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if not stub_methods:
         raise GenerationError(f"class {stub_cls.name}: the stub has no method to hold a solution region")
-    extra = [n for n in sol_cls.body if not (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                                          and any(m.name == n.name for m in stub_methods))
-             and not (n is sol_cls.body[0] and _has_docstring(sol_cls.body))]
+    extra = [
+        n
+        for n in sol_cls.body
+        if not (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(m.name == n.name for m in stub_methods))
+        and not (n is sol_cls.body[0] and _has_docstring(sol_cls.body))
+    ]
     member_indent = _indent_of(stub.lines[stub_methods[0].lineno - 1])
     extra_lines: list[str] = []
     for node in extra:
@@ -361,11 +383,14 @@ def cleared(source: str, stub: str = "# YOUR CODE HERE\nraise NotImplementedErro
 
 # --------------------------------------------------------------------------- test cells
 
+
 def public_cell(module: str) -> str:
-    return (f"# Public tests of {module} (read-only): the same as `pytest exercises/tests/test_{module}.py`.\n"
-            f"# 公开测试（只读），与 `pytest exercises/tests/test_{module}.py` 相同。\n"
-            f"from autograder.nbgrader.runtime import public_tests\n"
-            f"public_tests({module!r}, globals())\n")
+    return (
+        f"# Public tests of {module} (read-only): the same as `pytest exercises/tests/test_{module}.py`.\n"
+        f"# 公开测试（只读），与 `pytest exercises/tests/test_{module}.py` 相同。\n"
+        f"from autograder.nbgrader.runtime import public_tests\n"
+        f"public_tests({module!r}, globals())\n"
+    )
 
 
 def tests_cell(module: str, notebook: str, points: float, budget: str, lang: str) -> str:
@@ -375,14 +400,16 @@ def tests_cell(module: str, notebook: str, points: float, budget: str, lang: str
     only in its sandboxed worker), prints the grader's explanation and ends with the score, which
     nbgrader takes as partial credit.
     """
-    return (f"# Autograded tests of {module} ({points:g} points): the hidden checks of `autograde grade` run\n"
-            f"# here when your notebook is graded; the score is this cell's value.\n"
-            f"# 自动评分（{points:g} 分）：评分时在此运行 `autograde grade` 的隐藏检查，本单元格的值即得分。\n"
-            f"### BEGIN HIDDEN TESTS\n"
-            f"import warnings\n"
-            f"with warnings.catch_warnings():  # nothing may reach stderr: nbgrader would give 0 points\n"
-            f"    warnings.simplefilter('ignore')\n"
-            f"    from autograder.nbgrader.runtime import hidden_tests\n"
-            f"hidden_tests({notebook + '.ipynb'!r}, {module!r}, points={points!r}, "
-            f"training_budget={budget!r}, lang={lang!r})\n"
-            f"### END HIDDEN TESTS\n")
+    return (
+        f"# Autograded tests of {module} ({points:g} points): the hidden checks of `autograde grade` run\n"
+        f"# here when your notebook is graded; the score is this cell's value.\n"
+        f"# 自动评分（{points:g} 分）：评分时在此运行 `autograde grade` 的隐藏检查，本单元格的值即得分。\n"
+        f"### BEGIN HIDDEN TESTS\n"
+        f"import warnings\n"
+        f"with warnings.catch_warnings():  # nothing may reach stderr: nbgrader would give 0 points\n"
+        f"    warnings.simplefilter('ignore')\n"
+        f"    from autograder.nbgrader.runtime import hidden_tests\n"
+        f"hidden_tests({notebook + '.ipynb'!r}, {module!r}, points={points!r}, "
+        f"training_budget={budget!r}, lang={lang!r})\n"
+        f"### END HIDDEN TESTS\n"
+    )

@@ -7,6 +7,7 @@ the grader's text report, and why grading is incomplete if it is. Nothing else i
 notebook cell shows the report, never the checks' code or their expected values beyond what the
 report itself says.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,12 @@ def grade_notebook(notebook: Path, exercise: str, budget: str, lang: str) -> dic
     settings = Settings(exercises=(exercise,), device=resolve_device("auto"), training_budget=budget, lang=lang)
     report = grade(notebook, settings)
     report.submission = notebook.name
-    return {"score": report.score, "max_score": report.max_score, "text": FORMATS["text"](report),
-            "incomplete": [reason(lang) for reason in report.incomplete]}
+    return {
+        "score": report.score,
+        "max_score": report.max_score,
+        "text": FORMATS["text"](report),
+        "incomplete": [reason(lang) for reason in report.incomplete],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

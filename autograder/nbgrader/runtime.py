@@ -11,6 +11,7 @@
 Importing this module is cheap (no torch): the hidden-test cell must not write to stderr, and
 anything heavy runs in the grader process.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,10 @@ def _kit_root() -> Path:
 
 # --------------------------------------------------------------------------- hidden tests
 
-def hidden_tests(notebook: str, exercise: str, points: float, training_budget: str = "standard",
-                 lang: str = "en") -> float:
+
+def hidden_tests(
+    notebook: str, exercise: str, points: float, training_budget: str = "standard", lang: str = "en"
+) -> float:
     """Grade ``exercise`` from the saved ``notebook`` (relative to the kernel's folder) and return the score.
 
     The grader's report is printed (the same text as ``autograde grade``); the return value is the
@@ -47,8 +50,10 @@ def hidden_tests(notebook: str, exercise: str, points: float, training_budget: s
         warnings.simplefilter("ignore")
         path = Path(notebook).resolve()
         if not path.is_file():
-            raise GradingError(f"{notebook} was not found in {Path.cwd()}: the hidden tests read the saved "
-                               f"notebook file / 找不到已保存的笔记本文件 {notebook}") from None
+            raise GradingError(
+                f"{notebook} was not found in {Path.cwd()}: the hidden tests read the saved "
+                f"notebook file / 找不到已保存的笔记本文件 {notebook}"
+            ) from None
         result = _run_grader(path, exercise, training_budget, lang)
     if "error" in result:
         print(result["error"])
@@ -73,10 +78,22 @@ def _run_grader(path: Path, exercise: str, training_budget: str, lang: str) -> d
     env.setdefault("PYTHONWARNINGS", "ignore")
     with tempfile.TemporaryDirectory(prefix="cnnkit-nbgrade-") as scratch:
         out = Path(scratch) / "result.json"
-        command = [sys.executable, "-m", "autograder.nbgrader.hidden", str(path), exercise,
-                   "--out", str(out), "--training-budget", training_budget, "--lang", lang]
-        proc = subprocess.run(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        command = [
+            sys.executable,
+            "-m",
+            "autograder.nbgrader.hidden",
+            str(path),
+            exercise,
+            "--out",
+            str(out),
+            "--training-budget",
+            training_budget,
+            "--lang",
+            lang,
+        ]
+        proc = subprocess.run(
+            command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         try:
             return json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -85,6 +102,7 @@ def _run_grader(path: Path, exercise: str, training_budget: str, lang: str) -> d
 
 
 # --------------------------------------------------------------------------- public tests
+
 
 class _Results:
     """A pytest plugin that keeps each test's outcome and its (friendly) failure text."""
@@ -111,8 +129,7 @@ class _Results:
         if crash is None:
             return report.longreprtext
         message = crash.message.strip()
-        where = ("the public test" if f"exercises{os.sep}tests" in str(crash.path)
-                 else "your code / 你的代码")
+        where = "the public test" if f"exercises{os.sep}tests" in str(crash.path) else "your code / 你的代码"
         if (message.splitlines() or [""])[0].split(":")[0].strip() == "NotImplementedError":
             return f"not implemented yet / 尚未实现 ({where}, line {crash.lineno})"
         return f"{message}\n({where}, line {crash.lineno})"
@@ -129,8 +146,10 @@ def public_tests(module: str, namespace: dict) -> None:
     hidden tests, and the public tests would only re-run the student's code in the kernel.
     """
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
-        print("Public tests are not run while grading; the hidden tests below decide the score.\n"
-              "评分时不运行公开测试；得分由下面的隐藏测试决定。")
+        print(
+            "Public tests are not run while grading; the hidden tests below decide the score.\n"
+            "评分时不运行公开测试；得分由下面的隐藏测试决定。"
+        )
         return
     import importlib
     import types
@@ -140,8 +159,13 @@ def public_tests(module: str, namespace: dict) -> None:
     package = types.ModuleType(PACKAGE)
     package.__path__ = []
     target = types.ModuleType(f"{PACKAGE}.{module}")
-    target.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("_")
-                            and k not in ("In", "Out", "get_ipython", "exit", "quit")})
+    target.__dict__.update(
+        {
+            k: v
+            for k, v in namespace.items()
+            if not k.startswith("_") and k not in ("In", "Out", "get_ipython", "exit", "quit")
+        }
+    )
     sys.modules[PACKAGE] = package
     sys.modules[f"{PACKAGE}.{module}"] = target
     setattr(package, module, target)
@@ -151,8 +175,21 @@ def public_tests(module: str, namespace: dict) -> None:
     results = _Results()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        code = pytest.main([str(tests), "--target", PACKAGE, "-p", "no:cacheprovider", "-p", "no:terminal",
-                            "--capture=sys", "-W", "ignore"], plugins=[results])
+        code = pytest.main(
+            [
+                str(tests),
+                "--target",
+                PACKAGE,
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:terminal",
+                "--capture=sys",
+                "-W",
+                "ignore",
+            ],
+            plugins=[results],
+        )
     outcomes = results.outcomes
     passed = sum(status == "passed" for status, _ in outcomes.values())
     print(f"public tests of {module} / {module} 的公开测试: {passed}/{len(outcomes)} passed / 通过")

@@ -1,4 +1,5 @@
 """Render a Report for people (text, Markdown) and for CI systems (JSON, JUnit XML, Gradescope)."""
+
 from __future__ import annotations
 
 import json
@@ -8,22 +9,52 @@ from .. import registry
 from ..runner.results import Report
 
 HEADINGS = {
-    "en": {"title": "cnn-kit grade", "exercise": "exercise", "score": "score", "total": "Total",
-           "failed": "What to fix", "hint": "hint", "incomplete": "INCOMPLETE", "sandbox": "sandbox",
-           "seed": "seed", "derandomized": "fixed (derandomized)", "output": "output", "all_passed": "All checks passed.",
-           "notes": "Measured", "training": "train_ch6 on", "book": "d2l-zh / d2l-en"},
-    "zh": {"title": "cnn-kit 评分", "exercise": "练习", "score": "得分", "total": "总分",
-           "failed": "需要修改的地方", "hint": "提示", "incomplete": "评分不完整", "sandbox": "沙箱",
-           "seed": "随机种子", "derandomized": "固定（去随机化）", "output": "输出", "all_passed": "全部检查通过。",
-           "notes": "测量结果", "training": "train_ch6 训练设备与预算", "book": "教材章节（中文版 / 英文版）"},
+    "en": {
+        "title": "cnn-kit grade",
+        "exercise": "exercise",
+        "score": "score",
+        "total": "Total",
+        "failed": "What to fix",
+        "hint": "hint",
+        "incomplete": "INCOMPLETE",
+        "sandbox": "sandbox",
+        "seed": "seed",
+        "derandomized": "fixed (derandomized)",
+        "output": "output",
+        "all_passed": "All checks passed.",
+        "notes": "Measured",
+        "training": "train_ch6 on",
+        "book": "d2l-zh / d2l-en",
+    },
+    "zh": {
+        "title": "cnn-kit 评分",
+        "exercise": "练习",
+        "score": "得分",
+        "total": "总分",
+        "failed": "需要修改的地方",
+        "hint": "提示",
+        "incomplete": "评分不完整",
+        "sandbox": "沙箱",
+        "seed": "随机种子",
+        "derandomized": "固定（去随机化）",
+        "output": "输出",
+        "all_passed": "全部检查通过。",
+        "notes": "测量结果",
+        "training": "train_ch6 训练设备与预算",
+        "book": "教材章节（中文版 / 英文版）",
+    },
 }
 MARKS = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "-"}
 
 
 def _notes(report: Report, lang: str) -> list[str]:
     """What passing checks measured (e.g. the trained network's test accuracy), one line each."""
-    return [f"{e.name} / {c.name}: {c.message(lang)}" for e in report.exercises for c in e.checks
-            if c.status == "passed" and c.message is not None]
+    return [
+        f"{e.name} / {c.name}: {c.message(lang)}"
+        for e in report.exercises
+        for c in e.checks
+        if c.status == "passed" and c.message is not None
+    ]
 
 
 def _number(value: float) -> str:
@@ -35,8 +66,12 @@ def text(report: Report, lang: str | None = None) -> str:
     lang = lang or report.settings.lang
     h = HEADINGS[lang]
     seed = h["derandomized"] if report.settings.seed is None else str(report.settings.seed)
-    lines = [f"{h['title']}: {report.submission}", f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}",
-             f"{h['training']}: {report.settings.device}, {report.settings.training_budget}", ""]
+    lines = [
+        f"{h['title']}: {report.submission}",
+        f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}",
+        f"{h['training']}: {report.settings.device}, {report.settings.training_budget}",
+        "",
+    ]
     width = max([len(e.name) for e in report.exercises] + [len(h["exercise"])]) + 2
     lines.append(f"{h['exercise']:<{width}}{h['score']:>9}")
     for e in report.exercises:
@@ -48,8 +83,7 @@ def text(report: Report, lang: str | None = None) -> str:
     if problems:
         lines.append(f"{h['failed']}:")
         for e, c in problems:
-            lines.append(f"  {MARKS[c.status]} {e.name} / {c.title(lang)} "
-                         f"({_number(c.score)}/{_number(c.max_score)})")
+            lines.append(f"  {MARKS[c.status]} {e.name} / {c.title(lang)} ({_number(c.score)}/{_number(c.max_score)})")
             if c.message is not None:
                 lines += [f"      {line}" for line in c.message(lang).splitlines()]
             if c.hint is not None:
@@ -69,12 +103,18 @@ def markdown(report: Report, lang: str | None = None) -> str:
     """The same content as Markdown (for a CI job summary or a feedback file)."""
     lang = lang or report.settings.lang
     h = HEADINGS[lang]
-    lines = [f"## {h['title']}: {_number(report.score)}/{_number(report.max_score)}", "",
-             f"| {h['exercise']} | {h['score']} | | {h['book']} |", "|---|---:|---|---|"]
+    lines = [
+        f"## {h['title']}: {_number(report.score)}/{_number(report.max_score)}",
+        "",
+        f"| {h['exercise']} | {h['score']} | | {h['book']} |",
+        "|---|---:|---|---|",
+    ]
     for e in report.exercises:
         marks = " ".join(MARKS[c.status] for c in e.checks)
         book = registry.get(e.name)
-        lines.append(f"| {e.name} | {_number(e.score)}/{_number(e.max_score)} | {marks} | {book.d2l_zh} / {book.d2l_en} |")
+        lines.append(
+            f"| {e.name} | {_number(e.score)}/{_number(e.max_score)} | {marks} | {book.d2l_zh} / {book.d2l_en} |"
+        )
     problems = [(e, c) for e in report.exercises for c in e.checks if c.status != "passed"]
     if problems:
         lines += ["", f"### {h['failed']}", ""]
@@ -99,16 +139,24 @@ def as_json(report: Report, lang: str | None = None) -> str:
 def junit(report: Report, lang: str | None = None) -> str:
     """JUnit XML: one test suite per exercise, one test case per check (GitLab, Jenkins)."""
     lang = lang or report.settings.lang
-    suites = ET.Element("testsuites", name="cnn-kit", tests=str(sum(len(e.checks) for e in report.exercises)),
-                        time=f"{report.seconds:.3f}")
+    suites = ET.Element(
+        "testsuites",
+        name="cnn-kit",
+        tests=str(sum(len(e.checks) for e in report.exercises)),
+        time=f"{report.seconds:.3f}",
+    )
     for e in report.exercises:
-        suite = ET.SubElement(suites, "testsuite", name=e.name, tests=str(len(e.checks)),
-                              failures=str(sum(c.status == "failed" for c in e.checks)),
-                              errors=str(sum(c.status == "error" for c in e.checks)),
-                              skipped=str(sum(c.status == "skipped" for c in e.checks)))
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=e.name,
+            tests=str(len(e.checks)),
+            failures=str(sum(c.status == "failed" for c in e.checks)),
+            errors=str(sum(c.status == "error" for c in e.checks)),
+            skipped=str(sum(c.status == "skipped" for c in e.checks)),
+        )
         for c in e.checks:
-            case = ET.SubElement(suite, "testcase", classname=f"cnnkit.{e.name}", name=c.name,
-                                 time=f"{c.seconds:.3f}")
+            case = ET.SubElement(suite, "testcase", classname=f"cnnkit.{e.name}", name=c.name, time=f"{c.seconds:.3f}")
             message = c.message(lang) if c.message is not None else ""
             if c.status in ("failed", "error", "skipped"):
                 tag = {"failed": "failure", "error": "error", "skipped": "skipped"}[c.status]
@@ -128,15 +176,28 @@ def gradescope(report: Report, lang: str | None = None) -> str:
             output = c.message(lang) if c.message is not None else ""
             if c.hint is not None:
                 output += f"\n{c.hint(lang)}"
-            tests.append({"name": f"{e.name}: {c.title(lang)}", "score": c.score, "max_score": c.max_score,
-                          "status": "passed" if c.status == "passed" else "failed",
-                          "output": output, "visibility": "visible"})
+            tests.append(
+                {
+                    "name": f"{e.name}: {c.title(lang)}",
+                    "score": c.score,
+                    "max_score": c.max_score,
+                    "status": "passed" if c.status == "passed" else "failed",
+                    "output": output,
+                    "visibility": "visible",
+                }
+            )
     h = HEADINGS[lang]
     summary = f"{h['total']}: {_number(report.score)}/{_number(report.max_score)}"
     if report.incomplete:
         summary += "\n" + "\n".join(f"{h['incomplete']}: {reason(lang)}" for reason in report.incomplete)
-    return json.dumps({"score": report.score, "execution_time": round(report.seconds),
-                       "output": summary, "tests": tests}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {"score": report.score, "execution_time": round(report.seconds), "output": summary, "tests": tests},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 FORMATS = {"text": text, "json": as_json, "markdown": markdown, "junit": junit, "gradescope": gradescope}

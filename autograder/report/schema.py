@@ -1,4 +1,5 @@
 """The JSON report's schema (``schema.json``) and its validation."""
+
 from __future__ import annotations
 
 import json

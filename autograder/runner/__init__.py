@@ -1,4 +1,5 @@
 """Stage 4, runner: grade one submission (``grade``) into results (``results``)."""
+
 from .grade import grade
 from .results import CheckResult, ExerciseResult, Report
 

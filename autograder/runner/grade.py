@@ -1,4 +1,5 @@
 """Grade one submission: run each exercise's checks against a fresh worker, collect a ``Report``."""
+
 from __future__ import annotations
 
 import tempfile
@@ -59,8 +60,12 @@ class Reference:
     def __call__(self) -> WorkerProcess:
         if self._worker is None or not self._worker.alive:
             self._worker = self._pool.take(spare=False)
-            reply = self._worker.request({"op": "load", "modules": [n.removesuffix(".py") for n in
-                                                                   self._pool.submission.files if n != "__init__.py"]})
+            reply = self._worker.request(
+                {
+                    "op": "load",
+                    "modules": [n.removesuffix(".py") for n in self._pool.submission.files if n != "__init__.py"],
+                }
+            )
             if not reply.get("ok"):
                 raise RuntimeError(f"the reference solutions failed to load: {reply}")
         return self._worker
@@ -80,8 +85,13 @@ def load_modules(worker: WorkerProcess, exercise: ExerciseChecks) -> tuple[Text,
         return None
     where = f" ({reply['where']})" if reply.get("where") else ""
     names = ", ".join(m + ".py" for m in exercise.modules)
-    return (Text(f"could not import {names}{where}: {reply.get('error')}: {reply.get('message')}",
-                 f"无法导入 {names}{where}：{reply.get('error')}：{reply.get('message')}"), Reason.IMPORT_ERROR)
+    return (
+        Text(
+            f"could not import {names}{where}: {reply.get('error')}: {reply.get('message')}",
+            f"无法导入 {names}{where}：{reply.get('error')}：{reply.get('message')}",
+        ),
+        Reason.IMPORT_ERROR,
+    )
 
 
 def run_check(check: Any, ctx: Context, result: CheckResult) -> None:
@@ -98,12 +108,14 @@ def run_check(check: Any, ctx: Context, result: CheckResult) -> None:
         result.status, result.message, result.reason = "skipped", skip.text, skip.reason
     except Exception as exc:  # a bug in a check must not cost the whole report
         result.status, result.reason = "error", Reason.INTERNAL_ERROR
-        result.message = Text(f"internal grader error: {type(exc).__name__}: {exc}",
-                              f"评分程序内部错误：{type(exc).__name__}：{exc}")
+        result.message = Text(
+            f"internal grader error: {type(exc).__name__}: {exc}", f"评分程序内部错误：{type(exc).__name__}：{exc}"
+        )
 
 
-def run_exercise(exercise: ExerciseChecks, pool: WorkerPool, reference: Reference, settings: Settings,
-                 spare: bool) -> ExerciseResult:
+def run_exercise(
+    exercise: ExerciseChecks, pool: WorkerPool, reference: Reference, settings: Settings, spare: bool
+) -> ExerciseResult:
     """Run every check of one exercise; a lost worker is replaced and costs only its check."""
     results, outputs, lost, memo, attachments = [], [], 0, {}, {}
     worker = pool.take(spare)
@@ -116,8 +128,10 @@ def run_exercise(exercise: ExerciseChecks, pool: WorkerPool, reference: Referenc
             result.message, result.reason = problem
         elif lost >= MAX_LOST_WORKERS:
             result.status, result.reason = "error", Reason.WORKER_LOST
-            result.message = Text("not run: your code stopped the worker twice in this exercise",
-                                  "未运行：本练习中代码已两次使工作进程终止")
+            result.message = Text(
+                "not run: your code stopped the worker twice in this exercise",
+                "未运行：本练习中代码已两次使工作进程终止",
+            )
         else:
             run_check(check, Context(worker, reference, exercise, settings, memo, attachments), result)
             if not worker.alive:
@@ -143,15 +157,17 @@ def grade(path: str | Path, settings: Settings | None = None, **changes: Any) ->
     started = time.perf_counter()
     submission = load_submission(path)
     selected = all_checks(settings.exercises)
-    report = Report(exercises=[], submission=str(path), settings=settings,
-                    sandbox=sandbox.describe_isolation(settings.worker))
+    report = Report(
+        exercises=[], submission=str(path), settings=settings, sandbox=sandbox.describe_isolation(settings.worker)
+    )
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
         pool = WorkerPool(submission, Path(scratch) / "submission", settings.worker)
         reference = Reference(Path(scratch) / "reference", settings.worker)  # started by the first check that needs it
         try:
             for index, exercise in enumerate(selected):
-                report.exercises.append(run_exercise(exercise, pool, reference, settings,
-                                                     spare=index + 1 < len(selected)))
+                report.exercises.append(
+                    run_exercise(exercise, pool, reference, settings, spare=index + 1 < len(selected))
+                )
         finally:
             pool.close()
             reference.close()

@@ -3,6 +3,7 @@
 Every output format (``report/``), the batch's gradebook and the class report are made from these.
 The JSON layout is versioned (``FORMAT``) and checked against ``report/schema.json``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -87,14 +88,29 @@ class Report:
             "score": round(self.score, 4),
             "max_score": round(self.max_score, 4),
             "exercises": [
-                {"name": e.name, "score": round(e.score, 4), "max_score": round(e.max_score, 4),
-                 "output": e.output, "attachments": sorted(e.attachments),
-                 "checks": [{"name": c.name, "title": text(c.title), "status": c.status,
-                             "score": round(c.score, 4), "max_score": round(c.max_score, 4),
-                             "message": text(c.message), "hint": text(c.hint),
-                             "reason": c.reason.value if c.reason is not None else None,
-                             "seconds": round(c.seconds, 3)} for c in e.checks]}
-                for e in self.exercises],
+                {
+                    "name": e.name,
+                    "score": round(e.score, 4),
+                    "max_score": round(e.max_score, 4),
+                    "output": e.output,
+                    "attachments": sorted(e.attachments),
+                    "checks": [
+                        {
+                            "name": c.name,
+                            "title": text(c.title),
+                            "status": c.status,
+                            "score": round(c.score, 4),
+                            "max_score": round(c.max_score, 4),
+                            "message": text(c.message),
+                            "hint": text(c.hint),
+                            "reason": c.reason.value if c.reason is not None else None,
+                            "seconds": round(c.seconds, 3),
+                        }
+                        for c in e.checks
+                    ],
+                }
+                for e in self.exercises
+            ],
             "submission": self.submission,
             "seed": self.settings.seed,
             "sandbox": self.sandbox,

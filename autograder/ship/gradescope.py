@@ -8,6 +8,7 @@ with ``--with-data`` also the four Fashion-MNIST files, so the image needs no do
 ``AUTOGRADER_ROOT`` (default ``/autograder``) and ``AUTOGRADER_PYTHON`` let the scripts run
 against another tree: the kit's tests use a temporary one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,12 @@ from .release import ReleaseError, fill, kit_root, kit_version, run_command, tem
 #: What of the kit goes into the zip (packages are copied without caches).
 PACKAGES = ("autograder", "cnnkit", "solutions", "exercises")
 FILES = ("pyproject.toml", "README.md")
-DATA_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-              "t10k-labels-idx1-ubyte.gz")
+DATA_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 def _entries(root: Path):
@@ -35,8 +40,13 @@ def _entries(root: Path):
                 yield path, path.relative_to(root).as_posix()
 
 
-def build_zip(out: str | Path, training_budget: str = DEFAULT_BUDGET, device: str = "cpu", lang: str = "en",
-              with_data: bool = False) -> Path:
+def build_zip(
+    out: str | Path,
+    training_budget: str = DEFAULT_BUDGET,
+    device: str = "cpu",
+    lang: str = "en",
+    with_data: bool = False,
+) -> Path:
     """Write the autograder zip to ``out`` (through a temporary file: never half a zip)."""
     if training_budget not in BUDGETS:
         raise ReleaseError(f"unknown training budget {training_budget!r}; choose from {', '.join(BUDGETS)}")
@@ -70,18 +80,28 @@ def build_zip(out: str | Path, training_budget: str = DEFAULT_BUDGET, device: st
 def add_parser(commands) -> None:
     group = commands.add_parser("gradescope", help="build the Gradescope autograder zip")
     sub = group.add_subparsers(dest="gradescope_command", metavar="SUBCOMMAND", required=True)
-    b = sub.add_parser("build", help="write OUT.zip (setup.sh, run_autograder, the grader and its checks)",
-                       description="Write the autograder zip of a Gradescope programming assignment; see "
-                       "docs/course.md.")
+    b = sub.add_parser(
+        "build",
+        help="write OUT.zip (setup.sh, run_autograder, the grader and its checks)",
+        description="Write the autograder zip of a Gradescope programming assignment; see docs/course.md.",
+    )
     b.add_argument("out_zip", metavar="OUT.zip")
-    b.add_argument("--training-budget", choices=BUDGETS, default=DEFAULT_BUDGET,
-                   help="the training check's budget (default: %(default)s; Gradescope's default machine is "
-                   "a small CPU: keep standard)")
-    b.add_argument("--device", choices=DEVICES, default="cpu",
-                   help="where train_ch6 trains on Gradescope (default: cpu)")
+    b.add_argument(
+        "--training-budget",
+        choices=BUDGETS,
+        default=DEFAULT_BUDGET,
+        help="the training check's budget (default: %(default)s; Gradescope's default machine is "
+        "a small CPU: keep standard)",
+    )
+    b.add_argument(
+        "--device", choices=DEVICES, default="cpu", help="where train_ch6 trains on Gradescope (default: cpu)"
+    )
     b.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the results (default: en)")
-    b.add_argument("--with-data", action="store_true",
-                   help="put Fashion-MNIST (about 30 MB) into the zip instead of downloading it in setup.sh")
+    b.add_argument(
+        "--with-data",
+        action="store_true",
+        help="put Fashion-MNIST (about 30 MB) into the zip instead of downloading it in setup.sh",
+    )
     b.set_defaults(handler=main)
 
 
@@ -89,7 +109,9 @@ def main(args: argparse.Namespace) -> int:
     def build() -> str:
         out = build_zip(args.out_zip, args.training_budget, args.device, args.lang, args.with_data)
         points = sum(e.points for e in registry.EXERCISES)
-        return (f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); upload it as the assignment's autograder "
-                f"(Configure Autograder > Zip file upload) and give the assignment {points:g} points")
+        return (
+            f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB); upload it as the assignment's autograder "
+            f"(Configure Autograder > Zip file upload) and give the assignment {points:g} points"
+        )
 
     return run_command("gradescope build", build)

@@ -6,6 +6,7 @@ It holds the exercise stubs with their public tests (``exercises/``), the helper
 course's grader (``.github/workflows/autograde.yml``, ``.gitlab-ci.yml``, ``ci/*.sh``). It holds
 nothing of ``solutions/``, ``autograder/`` or ``tests/``: ``check_release`` verifies that.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,12 @@ from typing import Callable
 from .. import registry
 
 #: Files of the exercise package that are not an exercise's (the exercises' own come from the table).
-EXERCISE_PACKAGE_FILES = ("exercises/__init__.py", "exercises/tests/__init__.py", "exercises/tests/conftest.py",
-                          "exercises/tests/expect.py")
+EXERCISE_PACKAGE_FILES = (
+    "exercises/__init__.py",
+    "exercises/tests/__init__.py",
+    "exercises/tests/conftest.py",
+    "exercises/tests/expect.py",
+)
 #: Folders and files copied from the kit as they are.
 COPIED = ("cnnkit", "datasets/README.md", "datasets/fashion-mnist.md5")
 #: Template (autograder/ship/templates/student/...) -> path in the release.
@@ -50,8 +55,10 @@ def kit_root() -> Path:
     root = Path(__file__).resolve().parents[2]
     missing = [name for name in ("pyproject.toml", "exercises", "cnnkit", "solutions") if not (root / name).exists()]
     if missing:
-        raise ReleaseError(f"{root} is not a cnn-kit source checkout (missing {', '.join(missing)}); "
-                           "build releases from a clone of the kit")
+        raise ReleaseError(
+            f"{root} is not a cnn-kit source checkout (missing {', '.join(missing)}); "
+            "build releases from a clone of the kit"
+        )
     return root
 
 
@@ -74,8 +81,11 @@ def template(group: str, name: str) -> str:
 
 def exercise_files() -> list[str]:
     """The student's exercise package: per exercise of the table its stub and its public tests."""
-    return [*EXERCISE_PACKAGE_FILES, *(f"exercises/{e.name}.py" for e in registry.EXERCISES),
-            *(f"exercises/tests/test_{e.name}.py" for e in registry.EXERCISES)]
+    return [
+        *EXERCISE_PACKAGE_FILES,
+        *(f"exercises/{e.name}.py" for e in registry.EXERCISES),
+        *(f"exercises/tests/test_{e.name}.py" for e in registry.EXERCISES),
+    ]
 
 
 def build_release(out: str | Path, force: bool = False) -> list[Path]:
@@ -135,13 +145,19 @@ def check_release(out: Path, root: Path) -> None:
 
 
 def add_parser(commands) -> None:
-    p = commands.add_parser("release", help="build the student repository (no solutions, no hidden checks)",
-                            description="Write the repository a course hands to students: the exercise stubs "
-                            "and public tests, the cnnkit helpers, a bilingual README and CI files that grade "
-                            "every push (GitHub Actions, GitLab CI). See docs/course.md.")
+    p = commands.add_parser(
+        "release",
+        help="build the student repository (no solutions, no hidden checks)",
+        description="Write the repository a course hands to students: the exercise stubs "
+        "and public tests, the cnnkit helpers, a bilingual README and CI files that grade "
+        "every push (GitHub Actions, GitLab CI). See docs/course.md.",
+    )
     p.add_argument("out_dir", metavar="OUT_DIR", help="where to write it (must be empty unless --force)")
-    p.add_argument("--force", action="store_true", help="replace the release files in a non-empty OUT_DIR "
-                   "(other files, e.g. .git, stay)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the release files in a non-empty OUT_DIR (other files, e.g. .git, stay)",
+    )
     p.set_defaults(handler=main)
 
 
@@ -158,7 +174,9 @@ def run_command(command: str, build: Callable[[], str]) -> int:
 def main(args: argparse.Namespace) -> int:
     def build() -> str:
         written = build_release(args.out_dir, force=args.force)
-        return (f"wrote {len(written)} files to {os.path.abspath(args.out_dir)}; next: cd there, git init, push "
-                "to the course's organisation, and set the grader secret (README.md, 'Automatic grading')")
+        return (
+            f"wrote {len(written)} files to {os.path.abspath(args.out_dir)}; next: cd there, git init, push "
+            "to the course's organisation, and set the grader secret (README.md, 'Automatic grading')"
+        )
 
     return run_command("release", build)

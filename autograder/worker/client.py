@@ -7,6 +7,7 @@ private pipes (see ``protocol``). Anything that goes wrong on the worker's side 
 ``WorkerError`` with a reason a student can read. How the worker is isolated (bubblewrap, an
 unprivileged user, resource limits, reaping of escaped processes) is decided in ``sandbox``.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,7 +58,7 @@ class _OutputSink(threading.Thread):
     def run(self) -> None:
         while chunk := self.stream.read1(1 << 16):
             room = self.cap - len(self.kept)
-            self.kept += chunk[:max(room, 0)]
+            self.kept += chunk[: max(room, 0)]
             self.dropped += max(len(chunk) - max(room, 0), 0)
 
     def text(self) -> str:
@@ -73,15 +74,32 @@ class WorkerProcess:
         request_read, self._request_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
         paths = [str(space.runtime), str(space.package_parent), *site_directories()]
-        command = [sys.executable, "-I", "-S", "-c", BOOT, str(request_read), str(reply_write),
-                   str(space.package_root), "\n".join(paths)]
+        command = [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            BOOT,
+            str(request_read),
+            str(reply_write),
+            str(space.package_root),
+            "\n".join(paths),
+        ]
         self._cleanup = None
         command, self._cleanup, preexec = sandbox.launch(config, command, space)
         # USER/LOGNAME: libraries that name a cache folder after the user (getpass.getuser(), e.g.
         # PyTorch's optimizers on CUDA) must not depend on a passwd entry inside the sandbox.
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(space.home), "LANG": "C.UTF-8", "USER": "nobody", "LOGNAME": "nobody",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
-               "OMP_NUM_THREADS": str(config.threads), "CNN_KIT_THREADS": str(config.threads)}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(space.home),
+            "LANG": "C.UTF-8",
+            "USER": "nobody",
+            "LOGNAME": "nobody",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "OMP_NUM_THREADS": str(config.threads),
+            "CNN_KIT_THREADS": str(config.threads),
+        }
         env.update({k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ})
         if config.gpu:
             env.update({k: os.environ[k] for k in GPU_ENVIRONMENT if k in os.environ})
@@ -89,9 +107,16 @@ class WorkerProcess:
         sandbox.become_subreaper()
         with sandbox.LOCK:  # a starting worker must not look like an escaped process
             self.process = subprocess.Popen(
-                command, cwd=space.home, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, pass_fds=(request_read, reply_write), start_new_session=True,
-                preexec_fn=preexec)
+                command,
+                cwd=space.home,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(request_read, reply_write),
+                start_new_session=True,
+                preexec_fn=preexec,
+            )
             sandbox.register(self.process.pid)
         os.close(request_read)
         os.close(reply_write)
@@ -151,7 +176,9 @@ class WorkerProcess:
         reply = self._read(self.config.call_timeout if timeout is None else timeout)
         if reply.get("id") != request_id:
             self.kill()
-            raise WorkerError(Reason.PROTOCOL, "a reply that does not answer the request arrived (forged or out of order)")
+            raise WorkerError(
+                Reason.PROTOCOL, "a reply that does not answer the request arrived (forged or out of order)"
+            )
         return reply
 
     @property

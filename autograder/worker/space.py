@@ -4,6 +4,7 @@ Everything a worker may read of the grader comes from here: ``runtime/`` holds a
 ``worker/runtime`` (as the package ``cnnkit_worker``) and of ``cnnkit``; ``pkg/exercises/`` the
 submission's modules; ``home/`` is its working directory.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """corr2d as a sum over kernel offsets: each offset adds one shifted slice of X, weighted."""
+
 import torch
 
 
@@ -12,5 +13,5 @@ def corr2d(X, K):
     Y = torch.zeros((h, w), dtype=X.dtype)
     for a in range(k_h):
         for b in range(k_w):
-            Y += K[a, b] * X[a:a + h, b:b + w]
+            Y += K[a, b] * X[a : a + h, b : b + w]
     return Y

@@ -12,6 +12,7 @@
 * Markers: one per exercise (``-m corr2d``), plus ``book``, ``property``,
   ``rules`` and ``errors``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -43,19 +44,26 @@ _results: dict[str, str] = {}  # nodeid -> worst status of its setup/call/teardo
 
 # --------------------------------------------------------------------------- target selection
 
+
 def pytest_addoption(parser):
     group = parser.getgroup("cnn-kit", "cnn-kit public tests / 公开测试")
-    group.addoption("--target", action="store", default=None, metavar="PACKAGE",
-                    help=f"package whose exercise modules are tested (default: ${TARGET_ENV} or "
-                         f"'{DEFAULT_TARGET}'); e.g. --target solutions")
+    group.addoption(
+        "--target",
+        action="store",
+        default=None,
+        metavar="PACKAGE",
+        help=f"package whose exercise modules are tested (default: ${TARGET_ENV} or "
+        f"'{DEFAULT_TARGET}'); e.g. --target solutions",
+    )
 
 
 def target_package(config) -> str:
     """The tested package: ``--target``, else ``$CNN_KIT_TARGET``, else ``exercises``."""
     value = (config.getoption("target", None) or os.environ.get(TARGET_ENV) or DEFAULT_TARGET).strip()
     if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", value):
-        raise pytest.UsageError(f"--target / {TARGET_ENV} must be a package name such as 'exercises' "
-                                f"or 'solutions', got {value!r}")
+        raise pytest.UsageError(
+            f"--target / {TARGET_ENV} must be a package name such as 'exercises' or 'solutions', got {value!r}"
+        )
     return value
 
 
@@ -85,6 +93,7 @@ def submission(target, pytestconfig):
     A module that cannot be imported (syntax error, missing name, ...) fails the
     test set-up with one message that says which file and line, not the import machinery's traceback.
     """
+
     def load(module_name: str):
         if module_name not in EXERCISES:
             raise ValueError(f"unknown exercise module {module_name!r}; expected one of {EXERCISES}")
@@ -100,6 +109,7 @@ def submission(target, pytestconfig):
                 reason = f"{type(error).__name__}: {error}"
             message = f"cannot import {target}.{module_name} / 无法导入: {reason}{where}"
         pytest.fail(message, pytrace=False)  # outside the except block: no chained traceback
+
     return load
 
 
@@ -123,6 +133,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 # --------------------------------------------------------------------------- short failure reports
+
 
 def _leaves(error: BaseException) -> list[BaseException]:
     """The exceptions inside (possibly nested) exception groups, e.g. from hypothesis."""
@@ -200,6 +211,7 @@ def pytest_runtest_makereport(item, call):
 
 # --------------------------------------------------------------------------- per-exercise summary
 
+
 def pytest_runtest_logreport(report):
     if exercise_of(report.nodeid) is None:
         return
@@ -233,9 +245,13 @@ def _exercise_line(name: str, counts: dict[str, int]) -> tuple[str, dict]:
     if missing == total:
         return f"{name:<16}✗  (not implemented / 尚未实现)", {"red": True}
     english, chinese = [], []
-    for count, en, zh in ((failed, "failed", "个未通过"), (errors, "errors" if errors > 1 else "error", "个出错"),
-                          (missing, "not implemented", "个尚未实现"), (passed, "passed", "个通过"),
-                          (skipped, "skipped", "个跳过")):
+    for count, en, zh in (
+        (failed, "failed", "个未通过"),
+        (errors, "errors" if errors > 1 else "error", "个出错"),
+        (missing, "not implemented", "个尚未实现"),
+        (passed, "passed", "个通过"),
+        (skipped, "skipped", "个跳过"),
+    ):
         if count:
             english.append(f"{count} {en}")
             chinese.append(f"{count} {zh}")
@@ -257,8 +273,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         line, markup = _exercise_line(name, counts[name])
         complete += line[16:].startswith("✓")
         tr.write_line(line, **markup)
-    selected = (config.getoption("markexpr", "") or config.getoption("keyword", "")
-                or any(not counts[name] for name in EXERCISES))
+    selected = (
+        config.getoption("markexpr", "")
+        or config.getoption("keyword", "")
+        or any(not counts[name] for name in EXERCISES)
+    )
     en, zh = ("the selected public tests", "所选的公开测试") if selected else ("all their public tests", "全部公开测试")
-    tr.write_line(f"{complete}/{len(EXERCISES)} exercises pass {en} / {complete}/{len(EXERCISES)} 个练习通过了{zh}",
-                  bold=True, green=complete == len(EXERCISES))
+    tr.write_line(
+        f"{complete}/{len(EXERCISES)} exercises pass {en} / {complete}/{len(EXERCISES)} 个练习通过了{zh}",
+        bold=True,
+        green=complete == len(EXERCISES),
+    )

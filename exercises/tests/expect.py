@@ -7,6 +7,7 @@ and what came back; ``conftest.py`` prints that message without a traceback.
 The oracles use PyTorch's built-in operators: the TESTS may use them, the
 exercises may not.
 """
+
 from __future__ import annotations
 
 import torch
@@ -18,9 +19,15 @@ from cnnkit.rules import MATMUL_OPS, forbidden_ops, record_ops  # noqa: F401  (r
 
 #: Settings of every property test: few small examples, reproducible, no database; an explicit
 #: (book) example runs first, and a failing one is reported at once, without a search.
-PROPERTY = settings(max_examples=25, deadline=None, derandomize=True, database=None, print_blob=False,
-                    phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=False,
+    phases=(Phase.explicit, Phase.generate, Phase.shrink),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 class Mismatch(AssertionError):
@@ -37,6 +44,7 @@ def fail(what: str, *lines: str) -> None:
 
 
 # --------------------------------------------------------------------------- showing values
+
 
 def _number(x) -> str:
     if isinstance(x, bool):
@@ -77,26 +85,41 @@ def show(value, limit: int = 120) -> str:
 
 # --------------------------------------------------------------------------- checks
 
+
 def expect_tensor(got, expected, what: str, *, atol: float = 1e-4, rtol: float = 1e-4) -> None:
     """``got`` must be a tensor with ``expected``'s shape and (nearly) its values."""
     __tracebackhide__ = True
     expected = torch.as_tensor(expected).detach().cpu().to(torch.float64)
     if not isinstance(got, torch.Tensor):
-        fail(what, f"expected a torch.Tensor of shape {tuple(expected.shape)}, got {type(got).__name__}"
-                   f" / 应返回张量（torch.Tensor），实际返回 {type(got).__name__}:", show(got))
+        fail(
+            what,
+            f"expected a torch.Tensor of shape {tuple(expected.shape)}, got {type(got).__name__}"
+            f" / 应返回张量（torch.Tensor），实际返回 {type(got).__name__}:",
+            show(got),
+        )
     if tuple(got.shape) != tuple(expected.shape):
-        fail(what,
-             f"expected shape {tuple(expected.shape)}, got shape {tuple(got.shape)}"
-             f" / 期望形状 {tuple(expected.shape)}，实际形状 {tuple(got.shape)}",
-             "expected / 期望:", show(expected), "got / 实际:", show(got))
+        fail(
+            what,
+            f"expected shape {tuple(expected.shape)}, got shape {tuple(got.shape)}"
+            f" / 期望形状 {tuple(expected.shape)}，实际形状 {tuple(got.shape)}",
+            "expected / 期望:",
+            show(expected),
+            "got / 实际:",
+            show(got),
+        )
     g = got.detach().cpu().to(torch.float64)
     if not torch.allclose(g, expected, atol=atol, rtol=rtol):
         diff = (g - expected).abs().nan_to_num(nan=float("inf"))
         index = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape)) if diff.dim() else ()
-        fail(what,
-             f"the shape {tuple(expected.shape)} is right but the values differ / 形状正确，但数值不一致",
-             "expected / 期望:", show(expected), "got / 实际:", show(g),
-             f"largest difference / 最大误差: {_number(float(diff.max()))} at index / 位置 {index}")
+        fail(
+            what,
+            f"the shape {tuple(expected.shape)} is right but the values differ / 形状正确，但数值不一致",
+            "expected / 期望:",
+            show(expected),
+            "got / 实际:",
+            show(g),
+            f"largest difference / 最大误差: {_number(float(diff.max()))} at index / 位置 {index}",
+        )
 
 
 def expect_equal(got, expected, what: str) -> None:
@@ -118,10 +141,14 @@ def expect_equal(got, expected, what: str) -> None:
     elif isinstance(expected, list) and isinstance(got, list):
         for i, (g, e) in enumerate(zip(got, expected)):
             if not _loosely_equal(g, e):
-                lines.append(f"first difference at item / 第一处不同在第 {i} 项: expected / 期望 {e!r}, got / 实际 {g!r}")
+                lines.append(
+                    f"first difference at item / 第一处不同在第 {i} 项: expected / 期望 {e!r}, got / 实际 {g!r}"
+                )
                 break
         if len(got) != len(expected):
-            lines.append(f"expected {len(expected)} items, got {len(got)} / 期望 {len(expected)} 项，实际 {len(got)} 项")
+            lines.append(
+                f"expected {len(expected)} items, got {len(got)} / 期望 {len(expected)} 项，实际 {len(got)} 项"
+            )
     fail(what, *lines)
 
 
@@ -155,22 +182,32 @@ def expect_raises(exception: type[BaseException], call, what: str) -> None:
     except exception:
         return
     except Exception as error:  # noqa: BLE001 - reported to the student
-        fail(what, f"expected {exception.__name__}, got {type(error).__name__}: {error}"
-                   f" / 应抛出 {exception.__name__}，实际抛出 {type(error).__name__}")
-    fail(what, f"expected {exception.__name__}, but nothing was raised; it returned / 应抛出 "
-               f"{exception.__name__}，实际没有抛出异常，返回了:", show(result))
+        fail(
+            what,
+            f"expected {exception.__name__}, got {type(error).__name__}: {error}"
+            f" / 应抛出 {exception.__name__}，实际抛出 {type(error).__name__}",
+        )
+    fail(
+        what,
+        f"expected {exception.__name__}, but nothing was raised; it returned / 应抛出 "
+        f"{exception.__name__}，实际没有抛出异常，返回了:",
+        show(result),
+    )
 
 
 # --------------------------------------------------------------------------- operator checks
+
 
 def expect_no_builtin(ops, what: str) -> None:
     """No convolution or pooling operator among ``ops``."""
     __tracebackhide__ = True
     used = forbidden_ops(ops)
-    expect_true(not used, what,
-                f"built-in convolution/pooling operators were called: {used}"
-                f" / 调用了内置的卷积或汇聚算子: {used}",
-                "write the computation yourself (slicing, *, sum, ...) / 请自己实现（切片、乘法、求和等）")
+    expect_true(
+        not used,
+        what,
+        f"built-in convolution/pooling operators were called: {used} / 调用了内置的卷积或汇聚算子: {used}",
+        "write the computation yourself (slicing, *, sum, ...) / 请自己实现（切片、乘法、求和等）",
+    )
 
 
 def expect_one_matmul(ops, what: str) -> None:
@@ -180,12 +217,15 @@ def expect_one_matmul(ops, what: str) -> None:
     products = {op: n for op, n in ops.items() if op in MATMUL_OPS}
     found = sum(products.values())
     listed = ", ".join(f"{op} x{n}" for op, n in products.items()) or "none"
-    expect_true(found == 1, what,
-                f"expected exactly one matrix multiplication, found {found} ({listed})"
-                f" / 应恰好做一次矩阵乘法，实际 {found} 次")
+    expect_true(
+        found == 1,
+        what,
+        f"expected exactly one matrix multiplication, found {found} ({listed}) / 应恰好做一次矩阵乘法，实际 {found} 次",
+    )
 
 
 # --------------------------------------------------------------------------- oracles (built-ins)
+
 
 def oracle_conv(X: torch.Tensor, K: torch.Tensor, padding=0, stride=1) -> torch.Tensor:
     """Cross-correlation of a 2-D X with a 2-D K by ``F.conv2d`` (float64)."""

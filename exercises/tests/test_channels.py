@@ -1,10 +1,19 @@
 """Public tests of exercises/channels.py (d2l-zh 6.4 / d2l-en 7.4)."""
+
 import pytest
 import torch
 from hypothesis import example, given
 
-from .expect import (PROPERTY, channel_case, expect_no_builtin, expect_one_matmul, expect_raises,
-                     expect_tensor, oracle_multi, record_ops)
+from .expect import (
+    PROPERTY,
+    channel_case,
+    expect_no_builtin,
+    expect_one_matmul,
+    expect_raises,
+    expect_tensor,
+    oracle_multi,
+    record_ops,
+)
 
 
 @pytest.fixture(scope="module")
@@ -13,8 +22,9 @@ def ex(submission):
 
 
 def book_X():
-    return torch.tensor([[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]],
-                         [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]])
+    return torch.tensor(
+        [[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]
+    )
 
 
 def book_K():
@@ -23,20 +33,23 @@ def book_K():
 
 @pytest.mark.book
 def test_multi_in_book(ex):
-    expect_tensor(ex.corr2d_multi_in(book_X(), book_K()), [[56.0, 72.0], [104.0, 120.0]],
-                  "corr2d_multi_in(X, K) of the book's example (6.4.1) / 多输入通道 (6.4.1)")
+    expect_tensor(
+        ex.corr2d_multi_in(book_X(), book_K()),
+        [[56.0, 72.0], [104.0, 120.0]],
+        "corr2d_multi_in(X, K) of the book's example (6.4.1) / 多输入通道 (6.4.1)",
+    )
 
 
 @pytest.mark.book
 def test_multi_in_out_book(ex):
     K = book_K()
     K = torch.stack((K, K + 1, K + 2), 0)
-    expected = [[[56.0, 72.0], [104.0, 120.0]],
-                [[76.0, 100.0], [148.0, 172.0]],
-                [[96.0, 128.0], [192.0, 224.0]]]
-    expect_tensor(ex.corr2d_multi_in_out(book_X(), K), expected,
-                  "corr2d_multi_in_out(X, stack((K, K + 1, K + 2))) of the book's example (6.4.2)"
-                  " / 多输出通道 (6.4.2)")
+    expected = [[[56.0, 72.0], [104.0, 120.0]], [[76.0, 100.0], [148.0, 172.0]], [[96.0, 128.0], [192.0, 224.0]]]
+    expect_tensor(
+        ex.corr2d_multi_in_out(book_X(), K),
+        expected,
+        "corr2d_multi_in_out(X, stack((K, K + 1, K + 2))) of the book's example (6.4.2) / 多输出通道 (6.4.2)",
+    )
 
 
 @pytest.mark.book
@@ -44,17 +57,23 @@ def test_1x1_matches_multi_in_out_book(ex):
     torch.manual_seed(0)
     X = torch.normal(0, 1, (3, 3, 3))
     K = torch.normal(0, 1, (2, 3, 1, 1))
-    expect_tensor(ex.corr2d_multi_in_out_1x1(X, K), oracle_multi(X, K),
-                  "corr2d_multi_in_out_1x1(X (3, 3, 3), K (2, 3, 1, 1)) equals corr2d_multi_in_out (6.4.3)"
-                  " / 1x1 卷积层 (6.4.3)", atol=1e-5)
+    expect_tensor(
+        ex.corr2d_multi_in_out_1x1(X, K),
+        oracle_multi(X, K),
+        "corr2d_multi_in_out_1x1(X (3, 3, 3), K (2, 3, 1, 1)) equals corr2d_multi_in_out (6.4.3) / 1x1 卷积层 (6.4.3)",
+        atol=1e-5,
+    )
 
 
 @pytest.mark.errors
 def test_rejects_channel_mismatch(ex):
     X, K = torch.ones(2, 3, 3), torch.ones(3, 2, 2)
-    expect_raises(ValueError, lambda: ex.corr2d_multi_in(X, K),
-                  "corr2d_multi_in(X with 2 channels, K with 3 channels) must raise ValueError"
-                  " / 输入通道数不一致时应抛出 ValueError")
+    expect_raises(
+        ValueError,
+        lambda: ex.corr2d_multi_in(X, K),
+        "corr2d_multi_in(X with 2 channels, K with 3 channels) must raise ValueError"
+        " / 输入通道数不一致时应抛出 ValueError",
+    )
 
 
 @pytest.mark.rules
@@ -89,6 +108,9 @@ def test_multi_in_out_matches_conv2d(ex, case):
 @example(case=(book_X(), torch.tensor([[1.0, -1.0], [0.5, 2.0], [0.0, 3.0]]).reshape(3, 2, 1, 1)))
 def test_1x1_matches_conv2d(ex, case):
     X, K = case
-    expect_tensor(ex.corr2d_multi_in_out_1x1(X, K), oracle_multi(X, K),
-                  f"corr2d_multi_in_out_1x1 for X {tuple(X.shape)}, K {tuple(K.shape)}"
-                  f" against torch.nn.functional.conv2d / 与 F.conv2d 比较")
+    expect_tensor(
+        ex.corr2d_multi_in_out_1x1(X, K),
+        oracle_multi(X, K),
+        f"corr2d_multi_in_out_1x1 for X {tuple(X.shape)}, K {tuple(K.shape)}"
+        f" against torch.nn.functional.conv2d / 与 F.conv2d 比较",
+    )

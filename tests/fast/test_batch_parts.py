@@ -1,5 +1,6 @@
 """The batch's parts without grading anything: zip archives, student discovery, gradebook layouts,
 the exit status of a batch that cannot run, and a grader bug that must not stop the batch."""
+
 from __future__ import annotations
 
 import csv
@@ -79,15 +80,18 @@ def make_zip(path: Path, entries: dict[str, bytes], symlinks: tuple[str, ...] = 
     return path
 
 
-@pytest.mark.parametrize("entries, symlinks, reason", [
-    ({"/abs/corr2d.py": b"x = 1\n"}, (), "absolute path"),
-    ({"C:/corr2d.py": b"x = 1\n"}, (), "absolute path"),
-    ({"a/../../corr2d.py": b"x = 1\n"}, (), "leaves the archive"),
-    ({"..\\corr2d.py": b"x = 1\n"}, (), "leaves the archive"),
-    ({"corr2d.py": b"x = 1\n"}, ("pooling.py",), "symbolic link"),
-    ({f"m{i}.py": b"" for i in range(30)}, (), "entries, more than"),
-    ({"corr2d.py": b"\0" * 5000}, (), "would expand to"),
-])
+@pytest.mark.parametrize(
+    "entries, symlinks, reason",
+    [
+        ({"/abs/corr2d.py": b"x = 1\n"}, (), "absolute path"),
+        ({"C:/corr2d.py": b"x = 1\n"}, (), "absolute path"),
+        ({"a/../../corr2d.py": b"x = 1\n"}, (), "leaves the archive"),
+        ({"..\\corr2d.py": b"x = 1\n"}, (), "leaves the archive"),
+        ({"corr2d.py": b"x = 1\n"}, ("pooling.py",), "symbolic link"),
+        ({f"m{i}.py": b"" for i in range(30)}, (), "entries, more than"),
+        ({"corr2d.py": b"\0" * 5000}, (), "would expand to"),
+    ],
+)
 def test_extract_zip_rejects(tmp_path, entries, symlinks, reason):
     archive = make_zip(tmp_path / "s.zip", entries, symlinks)
     target = tmp_path / "out"
@@ -98,8 +102,10 @@ def test_extract_zip_rejects(tmp_path, entries, symlinks, reason):
 
 
 def test_extract_zip_unwraps_and_skips_macos_litter(tmp_path):
-    archive = make_zip(tmp_path / "s.zip", {"alice/corr2d.py": b"x = 1\n", "__MACOSX/alice/._corr2d.py": b"\0\1",
-                                            "alice/._pooling.py": b"\0"})
+    archive = make_zip(
+        tmp_path / "s.zip",
+        {"alice/corr2d.py": b"x = 1\n", "__MACOSX/alice/._corr2d.py": b"\0\1", "alice/._pooling.py": b"\0"},
+    )
     target = tmp_path / "out"
     target.mkdir()
     extract_zip(archive, target)
@@ -121,14 +127,27 @@ def test_discover_ids_and_clashes(tmp_path):
 
 
 def test_gradebook_layouts_in_memory():
-    metas = [{"student_id": "b", "score": 14.0, "max_score": 26.0, "exercise_scores": {"corr2d": 14.0, "pooling": 0.0},
-              "status": "ok", "submitted_at": "2024-01-02 03:04:05"},
-             {"student_id": "a", "score": 0.0, "max_score": 26.0, "exercise_scores": {}, "status": "error: x, y",
-              "submitted_at": ""}]
+    metas = [
+        {
+            "student_id": "b",
+            "score": 14.0,
+            "max_score": 26.0,
+            "exercise_scores": {"corr2d": 14.0, "pooling": 0.0},
+            "status": "ok",
+            "submitted_at": "2024-01-02 03:04:05",
+        },
+        {
+            "student_id": "a",
+            "score": 0.0,
+            "max_score": 26.0,
+            "exercise_scores": {},
+            "status": "error: x, y",
+            "submitted_at": "",
+        },
+    ]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(gradebook.gradebook_rows(metas, ["corr2d", "pooling"]))
-    assert out.getvalue() == ('student_id,total,corr2d,pooling,status\na,0,0,0,"error: x, y"\n'
-                              "b,14,14,0,ok\n")
+    assert out.getvalue() == ('student_id,total,corr2d,pooling,status\na,0,0,0,"error: x, y"\nb,14,14,0,ok\n')
     assert gradebook.gradebook_rows(metas, ["corr2d"], "canvas") == [["student_id", "score"], ["a", "0"], ["b", "14"]]
     nb = gradebook.gradebook_rows(metas, ["corr2d"], "nbgrader", assignment="hw")
     assert nb[2] == ["hw", "", "2024-01-02 03:04:05", "b", "", "", "", "14.0", "0.0", "14.0", "26.0"]

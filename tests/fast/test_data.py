@@ -154,8 +154,14 @@ def test_missing_data_raises_one_clear_error(nothing_anywhere):
         read_fashion_mnist(root=root, download=False)
     message = str(info.value)
     assert isinstance(info.value, FileNotFoundError)
-    for expected in (str(root), str(nothing_anywhere / "nowhere"), "CNN_KIT_DATA",
-                     "apt-get install dataset-fashion-mnist", "download=False", "train-images-idx3-ubyte.gz"):
+    for expected in (
+        str(root),
+        str(nothing_anywhere / "nowhere"),
+        "CNN_KIT_DATA",
+        "apt-get install dataset-fashion-mnist",
+        "download=False",
+        "train-images-idx3-ubyte.gz",
+    ):
         assert expected in message
     assert info.value.__cause__ is None
 
@@ -323,7 +329,17 @@ def test_accumulator_keeps_0d_tensors_summed_until_read():
 
 
 def test_package_reexports():
-    for name in ("try_gpu", "Timer", "Accumulator", "accuracy", "load_data_fashion_mnist", "TensorBatches",
-                 "read_fashion_mnist", "find_fashion_mnist", "get_fashion_mnist_labels",
-                 "DatasetNotFoundError", "DatasetChecksumError"):
+    for name in (
+        "try_gpu",
+        "Timer",
+        "Accumulator",
+        "accuracy",
+        "load_data_fashion_mnist",
+        "TensorBatches",
+        "read_fashion_mnist",
+        "find_fashion_mnist",
+        "get_fashion_mnist_labels",
+        "DatasetNotFoundError",
+        "DatasetChecksumError",
+    ):
         assert name in cnnkit.__all__ and hasattr(cnnkit, name)

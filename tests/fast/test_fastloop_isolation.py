@@ -2,6 +2,7 @@
 ``cnnkit`` (or the exercises, or the reference) loads none of its modules, a grading worker's
 runtime copy of ``cnnkit`` holds none of its files, and ``autograde release`` ships none of them.
 Nothing here trains."""
+
 from __future__ import annotations
 
 import subprocess
@@ -54,15 +55,23 @@ def assert_no_engine_file_in(folder: Path) -> None:
 
 def test_importing_cnnkit_loads_no_module_of_fastloop():
     assert engine_modules_after("import fastloop") != []  # the check sees the engine when it is loaded
-    assert engine_modules_after("import cnnkit, cnnkit.data, cnnkit.utils, cnnkit.monitor, cnnkit.rules, "
-                                "exercises.training, solutions.training") == []
+    assert (
+        engine_modules_after(
+            "import cnnkit, cnnkit.data, cnnkit.utils, cnnkit.monitor, cnnkit.rules, "
+            "exercises.training, solutions.training"
+        )
+        == []
+    )
 
 
 def test_cnnkit_exports_nothing_of_the_engine():
     assert not ENGINE_NAMES & set(cnnkit.__all__)
     assert not [name for name in ENGINE_NAMES if hasattr(cnnkit, name)]
-    assert not [path.name for path in (ROOT / "cnnkit").glob("*.py") if path.name in engine_files()
-                and path.name != "__init__.py"]
+    assert not [
+        path.name
+        for path in (ROOT / "cnnkit").glob("*.py")
+        if path.name in engine_files() and path.name != "__init__.py"
+    ]
 
 
 def test_a_grading_workers_cnnkit_holds_no_engine_file(tmp_path):

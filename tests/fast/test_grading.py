@@ -1,5 +1,6 @@
 """The grader end to end, once: the reference scores full (training aside), stubs score zero, every
 format renders, and the command line keeps its contract."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ def stub_report():
 def test_reference_scores_full_marks(reference_report):
     data = reference_report.to_dict()
     validate(data)
-    failed = [(e["name"], c["name"], c["message"]) for e in data["exercises"] for c in e["checks"]
-              if c["status"] != "passed"]
+    failed = [
+        (e["name"], c["name"], c["message"]) for e in data["exercises"] for c in e["checks"] if c["status"] != "passed"
+    ]
     assert failed == []
     assert data["score"] == data["max_score"] == 100 - 16
     assert [e["name"] for e in data["exercises"]] == WITHOUT_TRAINING

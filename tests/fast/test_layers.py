@@ -5,6 +5,7 @@ the foundation (the table, settings, validation, text, reasons), then load, work
 report, and last the front ends. Imports are read from the source (every ``import`` statement,
 those inside functions too), so a late import cannot hide a wrong direction.
 """
+
 from __future__ import annotations
 
 import ast
@@ -46,7 +47,7 @@ def imports_of(path: Path, nodes: list[ast.AST] | None = None) -> set[str]:
             found |= {alias.name for alias in node.names if alias.name.startswith("autograder")}
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
@@ -88,14 +89,16 @@ def test_no_import_cycles():
     modules = {module_name(p): p for p in SOURCES}
     graph = {}
     for name, path in modules.items():
-        top = [n for n in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        top = [
+            n for n in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(n, (ast.Import, ast.ImportFrom))
+        ]
         graph[name] = {m for m in imports_of(path, top) if m in modules and m != name}
     cycles, done = [], set()
 
     def visit(node: str, stack: list[str]) -> None:
         for nxt in sorted(graph[node]):
             if nxt in stack:
-                cycles.append(stack[stack.index(nxt):] + [nxt])
+                cycles.append(stack[stack.index(nxt) :] + [nxt])
             elif nxt not in done:
                 visit(nxt, stack + [nxt])
         done.add(node)
@@ -108,8 +111,7 @@ def test_no_import_cycles():
 
 def test_importing_the_package_is_cheap():
     """``autograder`` and its nbgrader runtime (imported by every notebook kernel) load no torch."""
-    code = ("import sys, autograder, autograder.registry, autograder.nbgrader.runtime; "
-            "print('torch' in sys.modules)")
+    code = "import sys, autograder, autograder.registry, autograder.nbgrader.runtime; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

@@ -1,4 +1,5 @@
 """The worker protocol: JSON and tensors, never pickle; anything else arrives as an opaque name."""
+
 from __future__ import annotations
 
 import io
@@ -34,8 +35,8 @@ def test_protocol_round_trip_and_opaque_objects():
     message = {"value": (torch.arange(6.0).reshape(2, 3)[:, 1:], [1, 2.5, "x"], {"k": None}), "other": object()}
     packed = protocol.pack(message)
     (json_len,) = struct.unpack("<I", packed[:4])
-    body = packed[4:4 + json_len]
-    blob = packed[4 + json_len + 8:]
+    body = packed[4 : 4 + json_len]
+    blob = packed[4 + json_len + 8 :]
     back = protocol.unpack(body, blob)
     assert torch.equal(back["value"][0], torch.tensor([[1.0, 2.0], [4.0, 5.0]]))
     assert back["value"][1:] == ([1, 2.5, "x"], {"k": None})

@@ -7,6 +7,7 @@ They run in a subprocess, exactly as a student or the CI runs them:
   friendly "not implemented yet" line and no traceback, and the per-exercise
   summary lists all eight exercises.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,7 +54,7 @@ def summary_lines(stdout: str) -> list[str]:
     """The lines of the per-exercise summary, in the order printed."""
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if "exercise summary / 练习小结" in line)
-    return [line for line in lines[start + 1:start + 1 + len(EXERCISES)]]
+    return [line for line in lines[start + 1 : start + 1 + len(EXERCISES)]]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 """The exercise table is the one list every stage reads; the copies that must exist agree with it."""
+
 from __future__ import annotations
 
 import ast
@@ -43,8 +44,9 @@ def test_every_exercise_has_its_files():
         assert (ROOT / path).is_file(), path
     for exercise in registry.EXERCISES:
         assert (ROOT / "solutions" / f"{exercise.name}.py").is_file()
-        assert (ROOT / "autograder" / "checks" / f"{exercise.name}.py").is_file() or \
-            (ROOT / "autograder" / "checks" / exercise.name / "__init__.py").is_file()
+        assert (ROOT / "autograder" / "checks" / f"{exercise.name}.py").is_file() or (
+            ROOT / "autograder" / "checks" / exercise.name / "__init__.py"
+        ).is_file()
 
 
 def test_schema_names_the_tables_exercises():

@@ -1,4 +1,5 @@
 """One ``Settings`` per run: its validation, the configuration file and the flags that build it."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,16 @@ def test_sizes():
 
 
 def test_every_refusal_says_what_came():
-    for check, bad in ((validation.seconds, "-3"), (validation.count, 0), (validation.percent, "160"),
-                       (validation.sandbox_mode, "maybe"), (validation.language, "fr"), (validation.device, "tpu"),
-                       (validation.seed, 1.5), (validation.exercises, "nosuch")):
+    for check, bad in (
+        (validation.seconds, "-3"),
+        (validation.count, 0),
+        (validation.percent, "160"),
+        (validation.sandbox_mode, "maybe"),
+        (validation.language, "fr"),
+        (validation.device, "tpu"),
+        (validation.seed, 1.5),
+        (validation.exercises, "nosuch"),
+    ):
         with pytest.raises(SettingsError) as info:
             check(bad)
         assert str(bad) in str(info.value), (check, str(info.value))
@@ -57,13 +65,20 @@ def test_key_is_what_a_stored_grade_depends_on():
 
 def test_config_file(tmp_path):
     path = tmp_path / "grader.toml"
-    path.write_text('[limits]\nmemory = "2GiB"\ncall_timeout = 30\ncpu_seconds = 600\n'
-                    '[sandbox]\nbubblewrap = "off"\n')
-    assert config.load_config(path) == {"memory_bytes": 2 << 30, "call_timeout": 30.0, "cpu_seconds": 600,
-                                        "sandbox": "off"}
-    for text, message in (('[limits]\nmemroy = "2GiB"\n', "memroy"), ('[limits]\nmemory = "1MiB"\n', "at least"),
-                          ('[limts]\n', "unknown table"), ('[sandbox]\ndata = 3\n', "must be a path"),
-                          ("not toml = = 1", "not valid TOML")):
+    path.write_text('[limits]\nmemory = "2GiB"\ncall_timeout = 30\ncpu_seconds = 600\n[sandbox]\nbubblewrap = "off"\n')
+    assert config.load_config(path) == {
+        "memory_bytes": 2 << 30,
+        "call_timeout": 30.0,
+        "cpu_seconds": 600,
+        "sandbox": "off",
+    }
+    for text, message in (
+        ('[limits]\nmemroy = "2GiB"\n', "memroy"),
+        ('[limits]\nmemory = "1MiB"\n', "at least"),
+        ("[limts]\n", "unknown table"),
+        ("[sandbox]\ndata = 3\n", "must be a path"),
+        ("not toml = = 1", "not valid TOML"),
+    ):
         path.write_text(text)
         with pytest.raises(SettingsError, match=message):
             config.load_config(path)
@@ -89,13 +104,21 @@ def test_flag_defaults_are_the_settings_defaults():
     assert settings == Settings()
     assert dataclasses.asdict(settings.worker) == dataclasses.asdict(WorkerConfig())
     assert settings.worker.memory_bytes >= 2 << 30 and settings.worker.call_timeout >= 20  # room for training
-    assert parse("--only", "pooling,corr2d", "--only", "lenet", "--device", "cpu").exercises == ("corr2d", "pooling",
-                                                                                                  "lenet")
+    assert parse("--only", "pooling,corr2d", "--only", "lenet", "--device", "cpu").exercises == (
+        "corr2d",
+        "pooling",
+        "lenet",
+    )
 
 
 def test_bad_flags_are_usage_errors(tmp_path, capsys):
-    for bad in (["--memory", "lots"], ["--timeout", "-3"], ["--config", str(tmp_path / "missing.toml")],
-                ["--only", "nosuch"], ["--fail-under", "160"]):
+    for bad in (
+        ["--memory", "lots"],
+        ["--timeout", "-3"],
+        ["--config", str(tmp_path / "missing.toml")],
+        ["--only", "nosuch"],
+        ["--fail-under", "160"],
+    ):
         with pytest.raises(SystemExit) as exit_info:
             cli.main(["grade", "solutions", *bad])
         assert exit_info.value.code == 2

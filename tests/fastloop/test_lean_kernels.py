@@ -3,6 +3,7 @@ bit for pooling; within TF32's rounding on a GPU for the Triton convolutions), a
 warning when a kernel fails, and PyTorch's operator wherever a rule does not apply. Without a GPU
 the tests run on the CPU (``device_types=("cpu",)``), where Triton interprets its kernels; the GPU
 tests in test_train_step.py train through the mode on CUDA."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,8 @@ import os
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from fastloop import lean_kernels
@@ -26,8 +28,9 @@ if DEVICE == "cpu":
 CONV_TOLERANCE = 4e-3 if DEVICE == "cuda" else 1e-5
 
 
-def output_and_grads(fn, inputs: list[torch.Tensor], lean: bool,
-                     device: str = DEVICE) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def output_and_grads(
+    fn, inputs: list[torch.Tensor], lean: bool, device: str = DEVICE
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """``fn(*inputs)`` on ``device`` (in ``LeanKernels`` or not), and the inputs' gradients of a
     fixed random projection of it."""
     inputs = [t.detach().to(device).requires_grad_() for t in inputs]
@@ -38,8 +41,15 @@ def output_and_grads(fn, inputs: list[torch.Tensor], lean: bool,
 
 
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 3), c=st.integers(1, 3), kh=st.integers(1, 3), kw=st.integers(1, 3),
-       rows=st.integers(1, 4), cols=st.integers(1, 4), stride_given=st.booleans())
+@given(
+    n=st.integers(1, 3),
+    c=st.integers(1, 3),
+    kh=st.integers(1, 3),
+    kw=st.integers(1, 3),
+    rows=st.integers(1, 4),
+    cols=st.integers(1, 4),
+    stride_given=st.booleans(),
+)
 def test_tiling_average_pooling_matches_avg_pool2d(n, c, kh, kw, rows, cols, stride_given):
     layer = nn.AvgPool2d((kh, kw), (kh, kw) if stride_given else None)
     x = torch.randn(n, c, rows * kh, cols * kw, generator=torch.Generator().manual_seed(0))
@@ -49,12 +59,15 @@ def test_tiling_average_pooling_matches_avg_pool2d(n, c, kh, kw, rows, cols, str
     assert torch.equal(out, expected) and torch.equal(grad, expected_grad)
 
 
-@pytest.mark.parametrize("layer, shape", [
-    (nn.AvgPool2d(3, stride=1), (2, 2, 6, 6)),          # overlapping windows
-    (nn.AvgPool2d(2, padding=1), (2, 2, 6, 6)),
-    (nn.AvgPool2d(2), (2, 2, 5, 5)),                    # windows do not tile the input
-    (nn.AvgPool2d(2, divisor_override=3), (2, 2, 6, 6)),
-])
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (nn.AvgPool2d(3, stride=1), (2, 2, 6, 6)),  # overlapping windows
+        (nn.AvgPool2d(2, padding=1), (2, 2, 6, 6)),
+        (nn.AvgPool2d(2), (2, 2, 5, 5)),  # windows do not tile the input
+        (nn.AvgPool2d(2, divisor_override=3), (2, 2, 6, 6)),
+    ],
+)
 def test_other_poolings_run_pytorchs_operator(layer, shape):
     x = torch.randn(shape)
     with LeanKernels(("cpu",)):
@@ -76,8 +89,9 @@ def test_other_devices_and_operators_are_left_alone():
 
 
 # -- convolutions ---------------------------------------------------------------------------------
-def convolved_and_grads(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, lean: bool,
-                        **kwargs) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def convolved_and_grads(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, lean: bool, **kwargs
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """``F.conv2d``'s output and the gradients of its inputs (bias included, if any)."""
     inputs = [t for t in (x, weight, bias) if t is not None]
     return output_and_grads(lambda *tensors: F.conv2d(*tensors, **kwargs), inputs, lean)
@@ -88,8 +102,9 @@ def assert_matches_conv2d(x, weight, bias, padding) -> None:
     assert type(out.grad_fn).__name__ == "TritonConv2dBackward", "PyTorch's operator ran"
     with torch.backends.cudnn.flags(allow_tf32=False):
         expected, expected_grads = convolved_and_grads(x, weight, bias, lean=False, padding=padding)
-    for name, got, want in zip(("output", "input grad", "weight grad", "bias grad"), [out, *grads],
-                               [expected, *expected_grads]):
+    for name, got, want in zip(
+        ("output", "input grad", "weight grad", "bias grad"), [out, *grads], [expected, *expected_grads]
+    ):
         assert got.shape == want.shape, name
         error = (got - want).abs().max().item()
         assert error <= CONV_TOLERANCE * max(1.0, want.abs().max().item()), f"{name}: error {error}"
@@ -106,9 +121,17 @@ def triton_kernels():
 
 # Each new kernel size costs Triton a compilation of about a second on a GPU: fewer examples there.
 @settings(max_examples=25 if DEVICE == "cpu" else 6, deadline=None)
-@given(n=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3), kh=st.integers(1, 4),
-       kw=st.integers(1, 4), extra_h=st.integers(0, 3), extra_w=st.integers(0, 3), data=st.data(),
-       with_bias=st.booleans())
+@given(
+    n=st.integers(1, 2),
+    c=st.integers(1, 3),
+    o=st.integers(1, 3),
+    kh=st.integers(1, 4),
+    kw=st.integers(1, 4),
+    extra_h=st.integers(0, 3),
+    extra_w=st.integers(0, 3),
+    data=st.data(),
+    with_bias=st.booleans(),
+)
 def test_small_convolutions_match_conv2d(triton_kernels, n, c, o, kh, kw, extra_h, extra_w, data, with_bias):
     padding = (data.draw(st.integers(0, kh - 1), label="ph"), data.draw(st.integers(0, kw - 1), label="pw"))
     generator = torch.Generator().manual_seed(0)
@@ -118,10 +141,13 @@ def test_small_convolutions_match_conv2d(triton_kernels, n, c, o, kh, kw, extra_
     assert_matches_conv2d(x, weight, bias, padding)
 
 
-@pytest.mark.parametrize("x_shape, weight_shape, padding", [
-    ((3, 1, 28, 28), (6, 1, 5, 5), (2, 2)),  # LeNet's first convolution
-    ((3, 6, 14, 14), (16, 6, 5, 5), (0, 0)),  # and its second
-])
+@pytest.mark.parametrize(
+    "x_shape, weight_shape, padding",
+    [
+        ((3, 1, 28, 28), (6, 1, 5, 5), (2, 2)),  # LeNet's first convolution
+        ((3, 6, 14, 14), (16, 6, 5, 5), (0, 0)),  # and its second
+    ],
+)
 def test_lenets_convolutions_match_conv2d(triton_kernels, x_shape, weight_shape, padding):
     generator = torch.Generator().manual_seed(0)
     x, weight = torch.rand(x_shape, generator=generator), torch.randn(weight_shape, generator=generator) / 5
@@ -131,7 +157,7 @@ def test_lenets_convolutions_match_conv2d(triton_kernels, x_shape, weight_shape,
 def test_strided_views_are_read_through_their_strides(triton_kernels):
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(2, 5, 6, 3, generator=generator).permute(0, 3, 1, 2)[:, :, ::1, 1:]  # (2, 3, 5, 5)
-    weight = torch.randn(4, 3, 3, 2, generator=generator).transpose(2, 3)               # (4, 3, 2, 3)
+    weight = torch.randn(4, 3, 3, 2, generator=generator).transpose(2, 3)  # (4, 3, 2, 3)
     bias = torch.randn(8, generator=generator)[::2]
     assert not (x.is_contiguous() or weight.is_contiguous() or bias.is_contiguous())
     assert_matches_conv2d(x, weight, bias, (1, 2))
@@ -145,8 +171,11 @@ def test_a_failing_kernel_falls_back_to_pytorch_with_a_warning(triton_kernels, m
     monkeypatch.setattr(triton_kernels, failing, broken)
     monkeypatch.setattr(triton_kernels, "usable", True)
     generator = torch.Generator().manual_seed(0)
-    x, weight, bias = torch.randn(2, 2, 6, 6, generator=generator), torch.randn(3, 2, 3, 3, generator=generator), \
-        torch.randn(3, generator=generator)
+    x, weight, bias = (
+        torch.randn(2, 2, 6, 6, generator=generator),
+        torch.randn(3, 2, 3, 3, generator=generator),
+        torch.randn(3, generator=generator),
+    )
     with pytest.warns(RuntimeWarning, match="Triton convolution failed .*no compiler here"):
         out, grads = convolved_and_grads(x, weight, bias, lean=True, padding=1)
     expected, expected_grads = convolved_and_grads(x, weight, bias, lean=False, padding=1)
@@ -157,13 +186,16 @@ def test_a_failing_kernel_falls_back_to_pytorch_with_a_warning(triton_kernels, m
     assert type(again.grad_fn).__name__ == "ConvolutionBackward0"
 
 
-@pytest.mark.parametrize("kwargs, dtype", [
-    ({"stride": 2}, torch.float32),
-    ({"dilation": 2}, torch.float32),
-    ({"padding": "same"}, torch.float32),
-    ({"padding": 3}, torch.float32),       # padding as large as the kernel
-    ({"padding": 1}, torch.float64),
-])
+@pytest.mark.parametrize(
+    "kwargs, dtype",
+    [
+        ({"stride": 2}, torch.float32),
+        ({"dilation": 2}, torch.float32),
+        ({"padding": "same"}, torch.float32),
+        ({"padding": 3}, torch.float32),  # padding as large as the kernel
+        ({"padding": 1}, torch.float64),
+    ],
+)
 def test_other_convolutions_run_pytorchs_operator(kwargs, dtype):
     x = torch.randn(1, 2, 7, 7, dtype=dtype, device=DEVICE, requires_grad=True)
     weight = torch.randn(2, 2, 3, 3, dtype=dtype, device=DEVICE)

@@ -1,6 +1,7 @@
 """``fastloop``: ``TrainStep`` (a CUDA graph on a GPU), ``DeviceTimer`` and the fast ``train_ch6``,
 each against the plain loop of ``solutions/training.py``. The GPU tests skip where PyTorch sees no
 CUDA device."""
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,13 @@ def batches(device: str, count: int = 6, size: int = 64, last: int = 24) -> list
     """Seeded random batches of Fashion-MNIST's shape; the last one is smaller, as in an epoch."""
     generator = torch.Generator().manual_seed(0)
     sizes = [size] * (count - 1) + [last]
-    return [(torch.rand(n, 1, 28, 28, generator=generator).to(device),
-             torch.randint(0, 10, (n,), generator=generator).to(device)) for n in sizes]
+    return [
+        (
+            torch.rand(n, 1, 28, 28, generator=generator).to(device),
+            torch.randint(0, 10, (n,), generator=generator).to(device),
+        )
+        for n in sizes
+    ]
 
 
 def fresh_net(device: str) -> nn.Module:
@@ -150,8 +156,9 @@ def test_fast_train_ch6_keeps_the_references_errors():
         fastloop.train_ch6(lenet(), [], batches("cpu"), 1, 0.5, "cpu")
     with pytest.raises(ValueError, match="no examples"):
         fastloop.evaluate_accuracy_gpu(lenet(), [])
-    assert fastloop.evaluate_accuracy_gpu(fresh_net("cpu"), batches("cpu")) == \
-        evaluate_accuracy_gpu(fresh_net("cpu"), batches("cpu"))
+    assert fastloop.evaluate_accuracy_gpu(fresh_net("cpu"), batches("cpu")) == evaluate_accuracy_gpu(
+        fresh_net("cpu"), batches("cpu")
+    )
 
 
 # -- on a GPU ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ A small class: three copies of the reference (one as a .zip), one stub, and brok
 every kind the batch must survive; graded with ``-j 2 --only corr2d,pooling`` (pooling only where
 its checks exist) to stay fast.
 """
+
 from __future__ import annotations
 
 import csv
@@ -123,8 +124,13 @@ def grade_all_here(capsys, *args) -> str:
 
 
 def grade_all(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "autograder", "grade-all", *map(str, args)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade-all", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -208,11 +214,36 @@ def test_rerun_grades_nothing_and_layouts(graded, capsys):
     assert (results / "gradebook.csv").read_text() == kit
     # the other layouts: rewritten from the finished reports, nothing graded again
     only = ["--only", ",".join(ONLY)]
-    assert cli.main(["grade-all", str(submissions), "--out", str(results), *only,
-                     "--gradebook-format", "nbgrader", "--assignment", "cnn-hw"]) == 0
+    assert (
+        cli.main(
+            [
+                "grade-all",
+                str(submissions),
+                "--out",
+                str(results),
+                *only,
+                "--gradebook-format",
+                "nbgrader",
+                "--assignment",
+                "cnn-hw",
+            ]
+        )
+        == 0
+    )
     rows = read_csv(results / "gradebook.csv")
-    assert rows[0] == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                       "raw_score", "late_submission_penalty", "score", "max_score"]
+    assert rows[0] == [
+        "assignment",
+        "duedate",
+        "timestamp",
+        "student_id",
+        "last_name",
+        "first_name",
+        "email",
+        "raw_score",
+        "late_submission_penalty",
+        "score",
+        "max_score",
+    ]
     nb = {row[3]: row for row in rows[1:]}
     full = sum(e.max_score for e in all_checks() if e.name in ONLY)
     assert nb["ref1"][0] == "cnn-hw" and nb["ref1"][7:] == [str(float(full)), "0.0", str(float(full)), str(float(full))]
@@ -225,15 +256,24 @@ def test_rerun_grades_nothing_and_layouts(graded, capsys):
     assert "0 graded" in capsys.readouterr().out
 
 
-
-
 @pytest.mark.slow
 def test_killed_run_then_resume_then_regrade(tmp_path, capsys):
     submissions, results = tmp_path / "submissions", tmp_path / "results"
     make_class(submissions, references=1, stubs=1, broken=("empty", "notes"), zipped=0)
     names = ["empty", "notes", "ref1", "stub"]  # graded in this order with -j 1
-    command = [sys.executable, "-m", "autograder", "grade-all", str(submissions), "-j", "1", "--out", str(results),
-               "--only", "corr2d"]
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade-all",
+        str(submissions),
+        "-j",
+        "1",
+        "--out",
+        str(results),
+        "--only",
+        "corr2d",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not list(results.glob("*/meta.json")) and time.monotonic() < deadline and process.poll() is None:
@@ -269,18 +309,3 @@ def test_killed_run_then_resume_then_regrade(tmp_path, capsys):
     resumed = grade_all_here(capsys, submissions, "-j", "2", "--out", results, "--only", "corr2d")
     assert "2 graded, 2 already finished" in resumed
     assert [row[1] for row in read_csv(results / "gradebook.csv")[1:]] == ["14", "0", "14", "0"]
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

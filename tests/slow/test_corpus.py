@@ -33,6 +33,7 @@ grades, hypothesis does not shrink counterexamples (a failing property check the
 second instead of up to 30 s); pass/fail are unchanged, only the counterexample in a message may
 not be minimal.
 """
+
 from __future__ import annotations
 
 import os
@@ -242,6 +243,7 @@ ATTACKS: dict[str, Attack] = {
 
 # --------------------------------------------------------------------------- the corpus
 
+
 @dataclass(frozen=True)
 class Case:
     category: str
@@ -275,8 +277,10 @@ class Case:
             raise ValueError(f"{spec['base']}: a base starts with a one-line docstring")
         for edit in spec["edit"]:
             if text.count(edit["old"]) != 1:
-                raise ValueError(f"{self.path.name}: {edit['old']!r} occurs {text.count(edit['old'])} times in "
-                                 f"{spec['base']}, expected exactly once")
+                raise ValueError(
+                    f"{self.path.name}: {edit['old']!r} occurs {text.count(edit['old'])} times in "
+                    f"{spec['base']}, expected exactly once"
+                )
             text = text.replace(edit["old"], edit["new"])
         return f'"""{spec["summary"]}"""\n{text}'
 
@@ -316,8 +320,11 @@ def available() -> dict:
 
 def companion(case: Case, known: dict) -> str | None:
     for name in COMPANIONS:
-        if (name in known and name != case.exercise
-                and case.exercise not in loaded_modules(name, known, {case.exercise: case.source})):
+        if (
+            name in known
+            and name != case.exercise
+            and case.exercise not in loaded_modules(name, known, {case.exercise: case.source})
+        ):
             return name
     return None
 
@@ -414,8 +421,11 @@ settings.register_profile(NO_SHRINK, phases=[Phase.explicit, Phase.reuse, Phase.
 def corpus_results(request, tmp_path_factory):
     """Grade every selected corpus case once, PARALLEL runs at a time; each test waits for its own."""
     known = available()
-    selected = [item.callspec.params["case"] for item in request.session.items
-                if item.module is request.module and hasattr(item, "callspec") and "case" in item.callspec.params]
+    selected = [
+        item.callspec.params["case"]
+        for item in request.session.items
+        if item.module is request.module and hasattr(item, "callspec") and "case" in item.callspec.params
+    ]
     wanted = [case for case in dict.fromkeys(selected) if case.exercise in known]
     # Exercises in table order: corr2d and padding_stride, which others import, place first.
     order = sorted(wanted, key=lambda c: (c.category == "hostile", EXERCISE_NAMES.index(c.exercise), c.name))
@@ -438,8 +448,10 @@ def corpus_results(request, tmp_path_factory):
     total = time.perf_counter() - started
     runs = {id(f): f.result() for f in futures.values() if f.done() and not f.cancelled() and not f.exception()}
     slowest = sorted(runs.values(), key=lambda g: -g.seconds)[:5]
-    print(f"\ncorpus: {len(futures)} cases in {len(groups)} grading runs, {total:.1f} s ({PARALLEL} at a time); "
-          "slowest runs: " + "; ".join(f"{'+'.join(c.id for c in g.cases)} {g.seconds:.1f} s" for g in slowest))
+    print(
+        f"\ncorpus: {len(futures)} cases in {len(groups)} grading runs, {total:.1f} s ({PARALLEL} at a time); "
+        "slowest runs: " + "; ".join(f"{'+'.join(c.id for c in g.cases)} {g.seconds:.1f} s" for g in slowest)
+    )
 
 
 def result_for(corpus_results, case: Case) -> Graded:
@@ -475,7 +487,9 @@ def expect_well_formed(graded: Graded, case: Case, known: dict) -> None:
         for check in exercise["checks"]:
             assert check["status"] in STATUSES
             if check["status"] != "passed":
-                assert check["message"].strip(), f"{check['name']} {check['status']} without a message\n{explain(graded, case)}"
+                assert check["message"].strip(), (
+                    f"{check['name']} {check['status']} without a message\n{explain(graded, case)}"
+                )
 
 
 def exercise_result(graded: Graded, name: str) -> dict:
@@ -483,6 +497,7 @@ def exercise_result(graded: Graded, name: str) -> dict:
 
 
 # --------------------------------------------------------------------------- the tests
+
 
 def test_corpus_is_big_enough():
     count = {category: sum(c.category == category for c in CASES) for category in CATEGORIES}
@@ -532,8 +547,9 @@ def test_hostile_fails_safely(case: Case, corpus_results):
     assert not passed, f"the attack earned points in {passed}\n{explain(graded, case)}"
     for other in (name for name in graded.only if name != case.exercise):
         companion_result = exercise_result(graded, other)
-        assert companion_result["score"] == companion_result["max_score"], \
+        assert companion_result["score"] == companion_result["max_score"], (
             f"the attack on {case.exercise} cost points in {other}\n{explain(graded, case)}"
+        )
     appeared = pwned_files() - corpus_results["pwned_before"]
     assert not appeared, f"side effect: {sorted(appeared)} appeared in /tmp"
 

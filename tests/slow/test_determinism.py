@@ -1,4 +1,5 @@
 """The same submission always gets the same report, and the reference trains to full marks."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """``autograde gradescope build``: the zip's ``run_autograder`` grades ``/autograder/submission`` and
 writes a valid ``/autograder/results/results.json``, run here against a fake ``/autograder`` tree."""
+
 from __future__ import annotations
 
 import json
@@ -26,18 +27,21 @@ RESULTS_SCHEMA = {
         "score": {"type": "number", "minimum": 0},
         "execution_time": {"type": "number", "minimum": 0},
         "output": {"type": "string"},
-        "tests": {"type": "array", "items": {
-            "type": "object",
-            "required": ["name", "score", "max_score", "status", "output", "visibility"],
-            "properties": {
-                "name": {"type": "string", "minLength": 1},
-                "score": {"type": "number", "minimum": 0},
-                "max_score": {"type": "number", "minimum": 0},
-                "status": {"enum": ["passed", "failed"]},
-                "output": {"type": "string"},
-                "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+        "tests": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "score", "max_score", "status", "output", "visibility"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "score": {"type": "number", "minimum": 0},
+                    "max_score": {"type": "number", "minimum": 0},
+                    "status": {"enum": ["passed", "failed"]},
+                    "output": {"type": "string"},
+                    "visibility": {"enum": ["hidden", "after_due_date", "after_published", "visible"]},
+                },
             },
-        }},
+        },
     },
 }
 
@@ -46,8 +50,13 @@ RESULTS_SCHEMA = {
 def autograder_zip(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
     # The small training budget keeps this test short; the zip's default is the standard budget.
-    done = subprocess.run([sys.executable, "-m", "autograder", "gradescope", "build", str(out),
-                           "--training-budget", "small"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "gradescope", "build", str(out), "--training-budget", "small"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return out
 
@@ -71,8 +80,9 @@ def fake_autograder(tmp_path: Path, zip_path: Path, submission_files: dict[str, 
 def run_autograder(root: Path) -> tuple[subprocess.CompletedProcess, dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOGRADER_")}
     env |= {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
-    done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, env=env,
-                          timeout=1200)
+    done = subprocess.run(
+        [str(root / "source" / "run_autograder")], capture_output=True, text=True, env=env, timeout=1200
+    )
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     jsonschema.validate(results, RESULTS_SCHEMA)
     return done, results
@@ -83,8 +93,15 @@ def test_zip_has_gradescopes_layout_and_no_tests(autograder_zip):
         names = set(archive.namelist())
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
         run_script = archive.read("run_autograder").decode()
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "autograder/cli.py", "autograder/report/schema.json",
-            "solutions/corr2d.py", "cnnkit/data.py"} <= names
+    assert {
+        "setup.sh",
+        "run_autograder",
+        "pyproject.toml",
+        "autograder/cli.py",
+        "autograder/report/schema.json",
+        "solutions/corr2d.py",
+        "cnnkit/data.py",
+    } <= names
     assert all(modes[name] & 0o111 for name in ("setup.sh", "run_autograder"))
     assert not any(name.startswith(("tests/", ".git")) or "__pycache__" in name for name in names)
     assert "--training-budget small" in run_script and "{{" not in run_script

@@ -4,6 +4,7 @@ The round trip (``test_nbgrader_round_trip``) runs the nbgrader command line on 
 temporary folder: generate_assignment, autograde (one student with the reference solutions, one
 with the released stubs), generate_feedback and export, with the small training budget.
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,14 @@ def points() -> dict[str, float]:
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd or ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args],
+        cwd=cwd or ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +90,7 @@ def solution_body_lines() -> set[str]:
                 for stmt in body:
                     if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
                         continue
-                    for line in lines[stmt.lineno - 1:stmt.end_lineno]:
+                    for line in lines[stmt.lineno - 1 : stmt.end_lineno]:
                         text = line.strip()
                         if len(text) >= 24 and text not in public and not text.startswith(("#", '"""')):
                             found.add(text)
@@ -97,8 +104,12 @@ def hidden_check_lines() -> set[str]:
     for path in sorted((ROOT / "autograder" / "checks").glob("*.py")):
         for line in path.read_text().splitlines():
             text = line.strip()
-            if len(text) >= 40 and text not in public and not text.startswith(("#", '"', "'", "from ", "import ")) \
-                    and "Text(" not in text:
+            if (
+                len(text) >= 40
+                and text not in public
+                and not text.startswith(("#", '"', "'", "from ", "import "))
+                and "Text(" not in text
+            ):
                 found.add(text)
     return found
 
@@ -110,6 +121,7 @@ def html_unescape_all(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- the generated notebooks
+
 
 def test_notebooks_follow_nbgraders_schema_and_points(course):
     MetadataValidator = pytest.importorskip("nbgrader.nbgraderformat").MetadataValidator
@@ -206,6 +218,7 @@ def test_public_tests_run_on_the_notebook_namespace(capsys):
 
 # --------------------------------------------------------------------------- notebook submissions
 
+
 @pytest.fixture(scope="module")
 def perfect(course, tmp_path_factory) -> Path:
     """A folder with the released-then-filled notebooks of a perfect student (no nbgrader needed)."""
@@ -236,8 +249,12 @@ def test_folder_of_perfect_notebooks_scores_like_the_reference(perfect):
     """A dependency copy (conv_layer, channels) and inlined reference helpers (theory) grade full."""
     only = ["conv_layer", "channels", "theory"]
     report = grade(perfect, exercises=only).to_dict()
-    failed = [(e["name"], c["name"], c["message"]) for e in report["exercises"] for c in e["checks"]
-              if c["status"] != "passed"]
+    failed = [
+        (e["name"], c["name"], c["message"])
+        for e in report["exercises"]
+        for c in e["checks"]
+        if c["status"] != "passed"
+    ]
     assert failed == [] and report["score"] == sum(points()[n] for n in only)
 
 
@@ -252,11 +269,11 @@ def cli_json(capsys, *args: str) -> tuple[int, dict | str]:
 def test_malformed_notebooks_cost_their_exercise_only(perfect, tmp_path, capsys):
     folder = tmp_path / "sub"
     shutil.copytree(perfect, folder)
-    (folder / "01_corr2d.ipynb").write_text('{"cells": [', encoding="utf-8")           # invalid JSON
-    nb = nbformat.read(folder / "05_pooling.ipynb", as_version=4)                          # missing cell
+    (folder / "01_corr2d.ipynb").write_text('{"cells": [', encoding="utf-8")  # invalid JSON
+    nb = nbformat.read(folder / "05_pooling.ipynb", as_version=4)  # missing cell
     nb.cells = [c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] != "code_pooling"]
     nbformat.write(nb, folder / "05_pooling.ipynb")
-    nb = nbformat.read(folder / "06_lenet.ipynb", as_version=4)                            # does not parse
+    nb = nbformat.read(folder / "06_lenet.ipynb", as_version=4)  # does not parse
     code = next(c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "code_lenet")
     code.source = code.source.replace("def lenet()", "def lenet(:", 1)
     nbformat.write(nb, folder / "06_lenet.ipynb")
@@ -264,7 +281,10 @@ def test_malformed_notebooks_cost_their_exercise_only(perfect, tmp_path, capsys)
     assert status == 0, report
     by_name = {e["name"]: e for e in report["exercises"]}
     messages = {name: " ".join(c["message"] for c in e["checks"]) for name, e in by_name.items()}
-    assert by_name["corr2d"]["score"] == 0 and "01_corr2d.ipynb is not a valid notebook: invalid JSON" in messages["corr2d"]
+    assert (
+        by_name["corr2d"]["score"] == 0
+        and "01_corr2d.ipynb is not a valid notebook: invalid JSON" in messages["corr2d"]
+    )
     assert by_name["pooling"]["score"] == 0 and "05_pooling.ipynb has no cell code_pooling" in messages["pooling"]
     assert by_name["lenet"]["score"] == 0 and "06_lenet.ipynb, cell code_lenet, line" in messages["lenet"]
     assert "SyntaxError" in messages["lenet"]
@@ -272,8 +292,9 @@ def test_malformed_notebooks_cost_their_exercise_only(perfect, tmp_path, capsys)
 
 
 def test_single_notebook_uses_its_own_copy_of_corr2d(perfect, capsys):
-    status, report = cli_json(capsys, "grade", str(perfect / "04_channels.ipynb"), "--only", "channels,pooling",
-                              "--format", "json")
+    status, report = cli_json(
+        capsys, "grade", str(perfect / "04_channels.ipynb"), "--only", "channels,pooling", "--format", "json"
+    )
     assert status == 0, report
     data = {e["name"]: e for e in report["exercises"]}
     assert data["channels"]["score"] == data["channels"]["max_score"] > 0
@@ -311,8 +332,10 @@ def test_partial_credit_reaches_nbgrader(perfect, tmp_path, capfd, monkeypatch):
 
     nb = nbformat.read(perfect / "01_corr2d.ipynb", as_version=4)
     code = next(c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] == "code_corr2d")
-    code.source += ("\n\ndef corr2d(X, K):\n    from torch.nn import functional as F\n"
-                    "    return F.conv2d(X[None, None], K[None, None])[0, 0]\n")
+    code.source += (
+        "\n\ndef corr2d(X, K):\n    from torch.nn import functional as F\n"
+        "    return F.conv2d(X[None, None], K[None, None])[0, 0]\n"
+    )
     nbformat.write(nb, tmp_path / "01_corr2d.ipynb")
     monkeypatch.chdir(tmp_path)
     full = points()["corr2d"]
@@ -320,11 +343,24 @@ def test_partial_credit_reaches_nbgrader(perfect, tmp_path, capfd, monkeypatch):
     out, err = capfd.readouterr()
     assert 0 < score < full and err == "", out
     assert "What to fix" in out and "built-in convolution" in out
-    cell = nbformat.v4.new_code_cell("", metadata={"nbgrader": {
-        "grade": True, "grade_id": "tests_corr2d", "locked": True, "points": full, "schema_version": 3,
-        "solution": False, "task": False}})
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=out),
-                    nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)}, execution_count=1)]
+    cell = nbformat.v4.new_code_cell(
+        "",
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "grade_id": "tests_corr2d",
+                "locked": True,
+                "points": full,
+                "schema_version": 3,
+                "solution": False,
+                "task": False,
+            }
+        },
+    )
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text=out),
+        nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)}, execution_count=1),
+    ]
     assert determine_grade(cell) == (score, full)
 
 
@@ -341,6 +377,7 @@ def test_notebook_training_budgets_are_the_graders():
 
 # --------------------------------------------------------------------------- the nbgrader command line
 
+
 def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in the course; print its wall-clock and CPU time (children included)."""
     import resource
@@ -349,12 +386,15 @@ def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.Comp
     env = dict(os.environ, PATH=os.pathsep.join([bin_dir, os.environ.get("PATH", "")]))
     env.pop("NBGRADER_EXECUTION", None)
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True, text=True, timeout=timeout
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     print(f"nbgrader {args[0]}: {time.perf_counter() - started:.0f} s wall, {cpu:.0f} s CPU")
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+    assert result.returncode == 0, (
+        f"nbgrader {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+    )
     return result
 
 
@@ -368,8 +408,10 @@ def grep(folder: Path, needles: set[str]) -> list[tuple[str, str]]:
                 text = html_unescape_all(text)
             elif path.suffix == ".ipynb":
                 nb = json.loads(text)
-                text = "\n".join("".join(c["source"]) + "\n" + json.dumps(c.get("outputs", []), ensure_ascii=False)
-                                 for c in nb["cells"])
+                text = "\n".join(
+                    "".join(c["source"]) + "\n" + json.dumps(c.get("outputs", []), ensure_ascii=False)
+                    for c in nb["cells"]
+                )
             hits += [(str(path.relative_to(folder)), n) for n in needles if n in text]
     return hits
 
@@ -393,8 +435,11 @@ def test_nbgrader_round_trip(tmp_path):
     release = course / "release" / "ch6"
     names = [f"{registry.get(m).notebook}.ipynb" for m in EXERCISE_NAMES]
     assert sorted(p.name for p in release.glob("*.ipynb")) == names
-    secrets = solution_body_lines() | hidden_check_lines() | {"BEGIN SOLUTION", "BEGIN HIDDEN", "hidden_tests(",
-                                                             "autograder.nbgrader.hidden"}
+    secrets = (
+        solution_body_lines()
+        | hidden_check_lines()
+        | {"BEGIN SOLUTION", "BEGIN HIDDEN", "hidden_tests(", "autograder.nbgrader.hidden"}
+    )
     assert grep(release, secrets) == []
     for name in names:
         nb = nbformat.read(release / name, as_version=4)
@@ -420,8 +465,9 @@ def test_nbgrader_round_trip(tmp_path):
         assert [o.output_type for o in tests.outputs][-1] == "execute_result"
         assert not [o for o in tests.outputs if o.output_type == "stream" and o.name == "stderr"]
     feedback = course / "feedback"
-    assert sorted(p.name for p in (feedback / "bob" / "ch6").glob("*.html")) == \
-        [n.replace(".ipynb", ".html") for n in names]
+    assert sorted(p.name for p in (feedback / "bob" / "ch6").glob("*.html")) == [
+        n.replace(".ipynb", ".html") for n in names
+    ]
     assert grep(feedback, hidden_check_lines() | {"BEGIN HIDDEN", "hidden_tests(", "autograder.nbgrader.hidden"}) == []
     assert grep(feedback / "bob", solution_body_lines()) == []
     bob = html_unescape_all((feedback / "bob" / "ch6" / "01_corr2d.html").read_text())
@@ -436,7 +482,9 @@ def _explain(course: Path, student: str) -> str:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.metadata.get("nbgrader", {}).get("grade"):
-                text = "".join(o.get("text", "") or str(o.get("data", {}).get("text/plain", "")) or
-                               str(o.get("evalue", "")) for o in cell.outputs)
+                text = "".join(
+                    o.get("text", "") or str(o.get("data", {}).get("text/plain", "")) or str(o.get("evalue", ""))
+                    for o in cell.outputs
+                )
                 lines.append(f"--- {path.name}\n{text[-1500:]}")
     return "\n".join(lines)

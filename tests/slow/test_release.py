@@ -1,5 +1,6 @@
 """``autograde release``: the student repository holds no solution and no hidden check, its public
 tests fail only with the stubs' messages, and its CI files run (the same commands, here)."""
+
 from __future__ import annotations
 
 import ast
@@ -24,8 +25,9 @@ SECRETS = {"CNNKIT_GRADER_INDEX_URL", "CNNKIT_GRADER_REPO"}
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("release") / "student-repo"
-    done = subprocess.run([sys.executable, "-m", "autograder", "release", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "release", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return out
 
@@ -53,9 +55,20 @@ def function_bodies(folder: Path) -> list[tuple[str, str]]:
 
 # -- what the release holds -------------------------------------------------------------------------
 def test_release_has_the_student_files(release):
-    for path in ("exercises/__init__.py", "exercises/tests/conftest.py", "cnnkit/data.py", "datasets/README.md",
-                 "datasets/fashion-mnist.md5", "pyproject.toml", "README.md", ".gitignore",
-                 ".github/workflows/autograde.yml", ".gitlab-ci.yml", "ci/grade.sh", "ci/install-grader.sh"):
+    for path in (
+        "exercises/__init__.py",
+        "exercises/tests/conftest.py",
+        "cnnkit/data.py",
+        "datasets/README.md",
+        "datasets/fashion-mnist.md5",
+        "pyproject.toml",
+        "README.md",
+        ".gitignore",
+        ".github/workflows/autograde.yml",
+        ".gitlab-ci.yml",
+        "ci/grade.sh",
+        "ci/install-grader.sh",
+    ):
         assert (release / path).is_file(), path
     for name in EXERCISE_NAMES:
         assert (release / "exercises" / f"{name}.py").is_file()
@@ -66,20 +79,29 @@ def test_release_has_the_student_files(release):
 
 def test_release_holds_no_solution_and_no_hidden_check(release):
     assert [name for name in FORBIDDEN if (release / name).exists()] == []
-    texts = {path: path.read_text(encoding="utf-8") for path in release.rglob("*") if path.is_file()
-             and path.suffix in (".py", ".md", ".toml", ".yml", ".sh", "")}
+    texts = {
+        path: path.read_text(encoding="utf-8")
+        for path in release.rglob("*")
+        if path.is_file() and path.suffix in (".py", ".md", ".toml", ".yml", ".sh", "")
+    }
     solutions, checks = function_bodies(ROOT / "solutions"), function_bodies(ROOT / "autograder" / "checks")
     assert len(solutions) >= 20 and len(checks) >= 60
-    leaks = [(name, str(path.relative_to(release))) for name, body in solutions + checks
-             for path, text in texts.items() if body in text]
+    leaks = [
+        (name, str(path.relative_to(release)))
+        for name, body in solutions + checks
+        for path, text in texts.items()
+        if body in text
+    ]
     assert leaks == []
     for marker in ("EXERCISE.check(", "ctx.probe(", "ctx.reference_call("):
         assert not any(marker in text for text in texts.values()), marker
 
 
 def test_nothing_in_the_release_imports_as_solutions_or_autograder(release):
-    code = ("import importlib.util, sys; sys.path[:0] = [sys.argv[1]]; "
-            "print([importlib.util.find_spec(n) is None for n in ('solutions', 'autograder', 'exercises', 'cnnkit')])")
+    code = (
+        "import importlib.util, sys; sys.path[:0] = [sys.argv[1]]; "
+        "print([importlib.util.find_spec(n) is None for n in ('solutions', 'autograder', 'exercises', 'cnnkit')])"
+    )
     done = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(release)], capture_output=True, text=True)
     assert done.stdout.strip() == "[True, True, False, False]", done.stderr
 
@@ -97,20 +119,32 @@ def test_release_refuses_a_non_empty_folder_and_the_kit_itself(tmp_path):
 # -- the student's view -----------------------------------------------------------------------------
 def test_public_tests_in_the_release_fail_only_with_the_stub_messages(release, tmp_path):
     repo = shutil.copytree(release, tmp_path / "repo")
-    where = subprocess.run([sys.executable, "-c", "import exercises, cnnkit; print(exercises.__file__, cnnkit.__file__)"],
-                           cwd=repo, capture_output=True, text=True, env=tool_env())
+    where = subprocess.run(
+        [sys.executable, "-c", "import exercises, cnnkit; print(exercises.__file__, cnnkit.__file__)"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+    )
     assert where.stdout.split() == [str(repo / "exercises" / "__init__.py"), str(repo / "cnnkit" / "__init__.py")]
     junit = tmp_path / "public.xml"
-    done = subprocess.run([sys.executable, "-m", "pytest", "exercises", "-q", "-p", "no:cacheprovider",
-                           f"--junitxml={junit}"], cwd=repo, capture_output=True, text=True, timeout=600, env=tool_env())
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "exercises", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=tool_env(),
+    )
     assert done.returncode == 1, done.stdout[-2000:]
     import xml.etree.ElementTree as ET
 
     cases = list(ET.parse(junit).getroot().iter("testcase"))
     messages = [next(iter(case)).get("message", "") if len(case) else "" for case in cases]
     assert len(cases) >= 60
-    assert all("is not implemented yet" in message for message in messages), \
-        [(c.get("name"), m[:200]) for c, m in zip(cases, messages) if "is not implemented yet" not in m]
+    assert all("is not implemented yet" in message for message in messages), [
+        (c.get("name"), m[:200]) for c, m in zip(cases, messages) if "is not implemented yet" not in m
+    ]
     assert "0/8" in done.stdout
 
 
@@ -172,7 +206,6 @@ def grade_like_ci(repo: Path, tmp_path: Path) -> tuple[subprocess.CompletedProce
 @pytest.mark.needs_data
 def test_ci_grading_gives_0_for_the_stubs_and_100_for_the_reference(release, tmp_path):
     import json
-
     import xml.etree.ElementTree as ET
 
     from autograder.report import validate
@@ -193,17 +226,25 @@ def test_ci_grading_gives_0_for_the_stubs_and_100_for_the_reference(release, tmp
 
 
 def test_install_grader_needs_a_location(release):
-    done = subprocess.run(["bash", "ci/install-grader.sh"], cwd=release, capture_output=True, text=True,
-                          env=tool_env())
+    done = subprocess.run(["bash", "ci/install-grader.sh"], cwd=release, capture_output=True, text=True, env=tool_env())
     assert done.returncode == 1 and "CNNKIT_GRADER_INDEX_URL or CNNKIT_GRADER_REPO" in done.stderr
 
 
-@pytest.mark.parametrize("secret, value, expected", [
-    ("CNNKIT_GRADER_INDEX_URL", "https://u:t@pypi.example.edu/simple/",
-     "-m pip install --extra-index-url https://u:t@pypi.example.edu/simple/ cnn-kit=={version}"),
-    ("CNNKIT_GRADER_REPO", "git+https://x-access-token:t@github.com/org/kit.git@v{version}",
-     "-m pip install git+https://x-access-token:t@github.com/org/kit.git@v{version}"),
-])
+@pytest.mark.parametrize(
+    "secret, value, expected",
+    [
+        (
+            "CNNKIT_GRADER_INDEX_URL",
+            "https://u:t@pypi.example.edu/simple/",
+            "-m pip install --extra-index-url https://u:t@pypi.example.edu/simple/ cnn-kit=={version}",
+        ),
+        (
+            "CNNKIT_GRADER_REPO",
+            "git+https://x-access-token:t@github.com/org/kit.git@v{version}",
+            "-m pip install git+https://x-access-token:t@github.com/org/kit.git@v{version}",
+        ),
+    ],
+)
 def test_install_grader_installs_from_the_configured_location(release, tmp_path, secret, value, expected):
     """What the script asks pip for, per secret (a recording ``python`` stands in for the real one:
     the private index and repository are the instructor's, out of reach here)."""

@@ -22,6 +22,7 @@ run) and with ``--no-sandbox``. Without bubblewrap the worker can read the whole
 write to the shared /tmp: those gaps are expected (and documented in docs/sandbox.md), the rest
 must hold. All gradings run up front, two at a time, in a module fixture (about 2-4 minutes).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -91,8 +92,9 @@ CASES: dict[str, Case] = {
 }
 RUNS = [(name, mode) for name, case in CASES.items() for mode in case.modes]
 #: Without bubblewrap a "bwrap" run is the fallback: it runs unless the case has a "plain" run anyway.
-RUNNABLE = [(name, mode) for name, mode in RUNS
-            if BWRAP_PROBLEM is None or mode == "plain" or "plain" not in CASES[name].modes]
+RUNNABLE = [
+    (name, mode) for name, mode in RUNS if BWRAP_PROBLEM is None or mode == "plain" or "plain" not in CASES[name].modes
+]
 BOXED = {"bwrap": BWRAP_PROBLEM is None, "plain": False}
 
 
@@ -139,7 +141,10 @@ def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
     out = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file():
-            out[str(path.relative_to(folder))] = (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest())
+            out[str(path.relative_to(folder))] = (
+                path.stat().st_mtime_ns,
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+            )
     return out
 
 
@@ -208,8 +213,12 @@ def prepare(name: str, mode: str, base: Path) -> Run:
     (home / f"canary-{marker}").write_text("the grader's own file\n")
     (home / ".bashrc").write_text("# the grader's shell\n")
     source = (ATTACKS / f"{name}.py").read_text()
-    for key, value in {"__MARKER__": marker, "__PORT__": str(listener.port), "__REPO__": str(ROOT),
-                       "__HOME__": str(home)}.items():
+    for key, value in {
+        "__MARKER__": marker,
+        "__PORT__": str(listener.port),
+        "__REPO__": str(ROOT),
+        "__HOME__": str(home),
+    }.items():
         source = source.replace(key, value)
     (folder / "sub" / "corr2d.py").write_text(source)
     tmp = folder / "tmp"
@@ -225,14 +234,25 @@ def grade(run: Run) -> Run:
     env[SECRET_NAME] = f"secret-{run.marker}-value"
     if (SHARED_DATA / "FashionMNIST").is_dir():
         env["CNN_KIT_DATA"] = str(SHARED_DATA)
-    command = [sys.executable, "-m", "autograder", "grade", str(run.folder / "sub"), "--json", str(run.out),
-               "--only", "corr2d", "--timeout", CALL_TIMEOUT, *CASES[run.name].args]
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        str(run.folder / "sub"),
+        "--json",
+        str(run.out),
+        "--only",
+        "corr2d",
+        "--timeout",
+        CALL_TIMEOUT,
+        *CASES[run.name].args,
+    ]
     if run.mode == "plain":
         command.append("--no-sandbox")
     started = time.monotonic()
     try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
         run.returncode = done.returncode
         run.stdout = done.stdout.decode(errors="replace")
         run.stderr = done.stderr.decode(errors="replace")
@@ -340,7 +360,7 @@ def test_output_flood_is_capped(attack_runs):
 
 # --------------------------------------------------------------------------- the worker's view
 
-PROBE = b'''
+PROBE = b"""
 import os, resource, socket
 
 def look(paths):
@@ -372,7 +392,7 @@ def look(paths):
     except OSError as exc:
         out["network"] = type(exc).__name__
     return out
-'''
+"""
 
 
 def test_escaped_daemons_die_before_their_worker(monkeypatch):
@@ -416,8 +436,18 @@ def look_inside(config: WorkerConfig, paths: list[str]) -> dict:
 def test_inside_bubblewrap(monkeypatch):
     data = bubblewrap.find_data_folder(str(SHARED_DATA)) if SHARED_DATA.is_dir() else bubblewrap.find_data_folder(None)
     config = WorkerConfig(data_dir=data)
-    hidden = [str(SOLUTIONS / "corr2d.py"), str(ROOT / "tests"), str(ROOT / "autograder" / "checks"),
-              str(ROOT / "exercises"), "/root/.ssh", "/root/.bashrc", "/var", "/sys", "/etc/shadow", "/home"]
+    hidden = [
+        str(SOLUTIONS / "corr2d.py"),
+        str(ROOT / "tests"),
+        str(ROOT / "autograder" / "checks"),
+        str(ROOT / "exercises"),
+        "/root/.ssh",
+        "/root/.bashrc",
+        "/var",
+        "/sys",
+        "/etc/shadow",
+        "/home",
+    ]
     paths = list(hidden)
     if data:
         paths += [os.path.join(data, f"{name}.gz") for name in bubblewrap.TRAIN_FILES + bubblewrap.TEST_FILES]
@@ -429,10 +459,17 @@ def test_inside_bubblewrap(monkeypatch):
     assert view["network"] != "connected"
     assert [p for p in hidden if view["exists"][p]] == []
     python_home = [p for p in system.python_paths() if p.startswith("/root/")]
-    assert view["root_home"] == ([".pyenv"] if python_home and python_home[0].startswith("/root/.pyenv/") else
-                                 view["root_home"])  # only the Python installation, if it lives there
-    assert view["writable"] == {"/": False, "/usr": False, "/etc": False, "/tmp": True, view["home"]: True,
-                                view["stdlib"]: False}
+    assert view["root_home"] == (
+        [".pyenv"] if python_home and python_home[0].startswith("/root/.pyenv/") else view["root_home"]
+    )  # only the Python installation, if it lives there
+    assert view["writable"] == {
+        "/": False,
+        "/usr": False,
+        "/etc": False,
+        "/tmp": True,
+        view["home"]: True,
+        view["stdlib"]: False,
+    }
     if data:
         sizes = view["sizes"]
         assert all(sizes[os.path.join(data, f"{n}.gz")] > 0 for n in bubblewrap.TRAIN_FILES), sizes
@@ -464,6 +501,7 @@ def test_header_without_bubblewrap_says_what_is_missing():
 @pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
 def test_bubblewrap_start_up_overhead():
     """Start the worker's interpreter bare and inside the sandbox; best of 7 to beat a busy machine."""
+
     def best(config: WorkerConfig) -> float:
         times = []
         with tempfile.TemporaryDirectory(prefix="cnnkit-overhead-") as scratch:

@@ -2,6 +2,7 @@
 bar and the training-curve figure, the learning-rate check, the calibrated accuracy thresholds,
 and, on a GPU machine, the reference and the grader's training check with ``--device cuda``. The
 GPU tests skip where PyTorch sees no CUDA device; ``tests/fastloop/`` tests the fast engine."""
+
 from __future__ import annotations
 
 import copy
@@ -14,9 +15,10 @@ import torch
 from torch import nn
 
 import cnnkit
-from autograder.checks.training import budgets, observations, train as checks
-from autograder.worker.runtime import netspec, probes
+from autograder.checks.training import budgets, observations
+from autograder.checks.training import train as checks
 from autograder.runner import grade
+from autograder.worker.runtime import netspec, probes
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
 
@@ -28,8 +30,13 @@ def batches(device: str, count: int = 6, size: int = 64, last: int = 24) -> list
     """Seeded random batches of Fashion-MNIST's shape; the last one is smaller, as in an epoch."""
     generator = torch.Generator().manual_seed(0)
     sizes = [size] * (count - 1) + [last]
-    return [(torch.rand(n, 1, 28, 28, generator=generator).to(device),
-             torch.randint(0, 10, (n,), generator=generator).to(device)) for n in sizes]
+    return [
+        (
+            torch.rand(n, 1, 28, 28, generator=generator).to(device),
+            torch.randint(0, 10, (n,), generator=generator).to(device),
+        )
+        for n in sizes
+    ]
 
 
 def fresh_net(device: str) -> nn.Module:
@@ -196,7 +203,8 @@ def lr_response(train) -> tuple[float, float] | None:
 def with_lr(new_lr):
     """The reference train_ch6, training with ``new_lr(lr)`` instead of ``lr``."""
     return lambda net, train_iter, test_iter, num_epochs, lr, device: train_ch6(
-        net, train_iter, test_iter, num_epochs, new_lr(lr), device)
+        net, train_iter, test_iter, num_epochs, new_lr(lr), device
+    )
 
 
 def adam_train_ch6(net, train_iter, test_iter, num_epochs, lr, device) -> dict:

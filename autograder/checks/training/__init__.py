@@ -3,6 +3,7 @@ checks fill a package: ``budgets`` (how the grader trains), ``observations`` (th
 made once per grading run and judged by several checks), ``evaluate`` and ``train`` (the checks,
 one claim each). Thresholds and their calibration: ``docs/training-threshold.md``.
 """
+
 from ..framework import checks_of
 from .evaluate import EVALUATE
 from .train import TRAIN

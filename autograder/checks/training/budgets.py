@@ -3,6 +3,7 @@
 The thresholds are calibrated on the reference (``calibration.json``, recorded by
 ``python -m autograder.calibrate``); ``docs/training-threshold.md`` says how and why.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,7 @@ def split(seed: int, b: Budget) -> tuple[torch.Tensor, torch.Tensor]:
     """(the images to train on, the held-out images of ``test_iter``) as indices into the training
     split: a seeded draw, so a run is repeatable and the parent knows which images were held out."""
     order = torch.randperm(TRAINING_SPLIT, generator=torch.Generator().manual_seed(seed))
-    return order[:b.train_images], order[b.train_images:b.train_images + b.held_out_images]
+    return order[: b.train_images], order[b.train_images : b.train_images + b.held_out_images]
 
 
 def training_seed(settings: Settings) -> int:

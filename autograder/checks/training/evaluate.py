@@ -5,6 +5,7 @@ known here, over batches of uneven size, so that averaging per-batch accuracies 
 number from the true overall accuracy. The probe hands the classifier over in training mode and
 records, per call, the mode of every forward pass and which batch tensors were moved.
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,10 @@ from ..framework import CheckFailed, Context, Observation, checks_of, type_name
 from .budgets import DEFAULT_SEED
 from .observations import number
 
-DEVICE_HINT = Text("Call net.to(device) once, and X, y = X.to(device), y.to(device) for EVERY batch.",
-                   "调用一次 net.to(device)，并对每个小批量执行 X, y = X.to(device), y.to(device)。")
+DEVICE_HINT = Text(
+    "Call net.to(device) once, and X, y = X.to(device), y.to(device) for EVERY batch.",
+    "调用一次 net.to(device)，并对每个小批量执行 X, y = X.to(device), y.to(device)。",
+)
 #: The checks of ``evaluate_accuracy_gpu``, in order (the exercise's first).
 EVALUATE = checks_of("training")
 #: Cases of uneven batches, each evaluated with every (device argument, device of the network).
@@ -32,8 +35,9 @@ def accuracy_case(seed: int) -> tuple[torch.Tensor, torch.Tensor, list, float, f
     generator = torch.Generator().manual_seed(seed)
     W, b = 3 * torch.eye(10), torch.zeros(10)
     while True:
-        sizes = [1] + torch.randint(5, 40, (int(torch.randint(2, 5, (), generator=generator)),),
-                                    generator=generator).tolist()
+        sizes = [1] + torch.randint(
+            5, 40, (int(torch.randint(2, 5, (), generator=generator)),), generator=generator
+        ).tolist()
         batches, correct_per_batch = [], []
         for i, size in enumerate(sizes):
             predicted = torch.randint(0, 10, (size,), generator=generator)
@@ -80,8 +84,11 @@ def _calls(ctx: Context) -> list[Call]:
         case = accuracy_case(base + i)
         W, b, batches = case[:3]
         for device_arg, net_device in settings:
-            calls.append(Call(device_arg, net_device, case,
-                              ctx.probe("evaluate_accuracy", W, b, batches, device_arg, net_device)))
+            calls.append(
+                Call(
+                    device_arg, net_device, case, ctx.probe("evaluate_accuracy", W, b, batches, device_arg, net_device)
+                )
+            )
     return calls
 
 
@@ -93,20 +100,33 @@ def expect_correct(call: Call) -> None:
     """Fail unless the call returned the overall accuracy as a Python float."""
     got = call.seen["value"]
     if type(got) is bool or not number(got):
-        raise CheckFailed(Text(f"{call.text} must return a Python float, got {type_name(got)}",
-                               f"{call.text} 应返回 Python float，实际返回 {type_name(got)}"),
-                          Text("Return correct / total as a float (use .item() on a tensor).",
-                               "返回 float 类型的 正确数 / 总数（张量请用 .item()）。"))
+        raise CheckFailed(
+            Text(
+                f"{call.text} must return a Python float, got {type_name(got)}",
+                f"{call.text} 应返回 Python float，实际返回 {type_name(got)}",
+            ),
+            Text(
+                "Return correct / total as a float (use .item() on a tensor).",
+                "返回 float 类型的 正确数 / 总数（张量请用 .item()）。",
+            ),
+        )
     if abs(got - call.expected) > 1e-6:
-        text = Text(f"{call.text} on batches of sizes {call.sizes}: expected {call.expected:.6f} "
-                    f"(correct / all examples), got {got:.6f}",
-                    f"{call.text} 在大小为 {call.sizes} 的小批量上：期望 {call.expected:.6f}（正确数 / 样本总数），"
-                    f"实际为 {got:.6f}")
+        text = Text(
+            f"{call.text} on batches of sizes {call.sizes}: expected {call.expected:.6f} "
+            f"(correct / all examples), got {got:.6f}",
+            f"{call.text} 在大小为 {call.sizes} 的小批量上：期望 {call.expected:.6f}（正确数 / 样本总数），"
+            f"实际为 {got:.6f}",
+        )
         if abs(got - call.per_batch) < 1e-6:
             text = text + Text(", the mean of the per-batch accuracies", "，即各批精度的平均值")
-        raise CheckFailed(text, Text("Sum the correct predictions and the example counts over all batches, then "
-                                     "divide once (batches may differ in size).",
-                                     "对所有小批量累加正确预测数和样本数，最后再相除一次（各批大小可能不同）。"))
+        raise CheckFailed(
+            text,
+            Text(
+                "Sum the correct predictions and the example counts over all batches, then "
+                "divide once (batches may differ in size).",
+                "对所有小批量累加正确预测数和样本数，最后再相除一次（各批大小可能不同）。",
+            ),
+        )
 
 
 def expect_correct_for_rule(call: Call) -> None:
@@ -114,45 +134,72 @@ def expect_correct_for_rule(call: Call) -> None:
     try:
         expect_correct(call)
     except CheckFailed as failure:
-        raise CheckFailed(Text("this rule is scored only for a correct result, and this call's result is wrong: ",
-                               "只有结果正确时才按此规则计分，而这次调用的结果不正确：") + failure.text,
-                          failure.hint) from None
+        raise CheckFailed(
+            Text(
+                "this rule is scored only for a correct result, and this call's result is wrong: ",
+                "只有结果正确时才按此规则计分，而这次调用的结果不正确：",
+            )
+            + failure.text,
+            failure.hint,
+        ) from None
 
 
-@EVALUATE.check(2, "evaluate_accuracy_gpu returns the fraction of all examples classified correctly, over batches "
-                   "of uneven size (device=None and device given)",
-                "evaluate_accuracy_gpu 返回在大小不一的小批量上分类正确的样本所占的比例（device=None 与指定 device）",
-                needs=(CALLS,))
+@EVALUATE.check(
+    2,
+    "evaluate_accuracy_gpu returns the fraction of all examples classified correctly, over batches "
+    "of uneven size (device=None and device given)",
+    "evaluate_accuracy_gpu 返回在大小不一的小批量上分类正确的样本所占的比例（device=None 与指定 device）",
+    needs=(CALLS,),
+)
 def evaluate_accuracy(ctx: Context, calls: list[Call]) -> None:
     for call in calls:
         expect_correct(call)
 
 
-@EVALUATE.check(1, "evaluate_accuracy_gpu predicts in evaluation mode (net.eval())",
-                "evaluate_accuracy_gpu 在评估模式下预测（net.eval()）", needs=(CALLS,))
+@EVALUATE.check(
+    1,
+    "evaluate_accuracy_gpu predicts in evaluation mode (net.eval())",
+    "evaluate_accuracy_gpu 在评估模式下预测（net.eval()）",
+    needs=(CALLS,),
+)
 def evaluate_accuracy_eval_mode(ctx: Context, calls: list[Call]) -> None:
     for call in calls:
         in_training_mode = call.seen["forwards_in_training_mode"]
         if in_training_mode:
-            raise CheckFailed(Text(f"{call.text}: {in_training_mode} of its {call.seen['forwards']} forward passes ran "
-                                   f"in training mode (the net was handed over in training mode)",
-                                   f"{call.text}：{call.seen['forwards']} 次前向传播中有 {in_training_mode} 次"
-                                   f"在训练模式下运行（传入的网络处于训练模式）"),
-                              Text("Call net.eval() before predicting: dropout and batch normalisation behave "
-                                   "differently while training.",
-                                   "预测前调用 net.eval()：暂退法和批量规范化在训练时的行为不同。"))
+            raise CheckFailed(
+                Text(
+                    f"{call.text}: {in_training_mode} of its {call.seen['forwards']} forward passes ran "
+                    f"in training mode (the net was handed over in training mode)",
+                    f"{call.text}：{call.seen['forwards']} 次前向传播中有 {in_training_mode} 次"
+                    f"在训练模式下运行（传入的网络处于训练模式）",
+                ),
+                Text(
+                    "Call net.eval() before predicting: dropout and batch normalisation behave "
+                    "differently while training.",
+                    "预测前调用 net.eval()：暂退法和批量规范化在训练时的行为不同。",
+                ),
+            )
         expect_correct_for_rule(call)
 
 
-@EVALUATE.check(1, "evaluate_accuracy_gpu moves every batch (X and y) to the device it is given",
-                "evaluate_accuracy_gpu 把每个小批量（X 与 y）都移到指定的 device 上", needs=(CALLS,))
+@EVALUATE.check(
+    1,
+    "evaluate_accuracy_gpu moves every batch (X and y) to the device it is given",
+    "evaluate_accuracy_gpu 把每个小批量（X 与 y）都移到指定的 device 上",
+    needs=(CALLS,),
+)
 def evaluate_accuracy_moves_batches(ctx: Context, calls: list[Call]) -> None:
     for call in calls:
         # A device that is given is where every batch must go (on a CPU-only machine too).
         x_moved, y_moved, count = call.seen["x_moved"], call.seen["y_moved"], len(call.batches)
         if call.device_arg is not None and (x_moved < count or y_moved < count):
-            raise CheckFailed(Text(f"{call.text} must move every batch to the device with .to(device): X was moved "
-                                   f"in {x_moved} of {count} batches, y in {y_moved}",
-                                   f"{call.text} 应用 .to(device) 把每个小批量移到 device 上：{count} 个小批量中，"
-                                   f"X 被移动了 {x_moved} 次，y 被移动了 {y_moved} 次"), DEVICE_HINT)
+            raise CheckFailed(
+                Text(
+                    f"{call.text} must move every batch to the device with .to(device): X was moved "
+                    f"in {x_moved} of {count} batches, y in {y_moved}",
+                    f"{call.text} 应用 .to(device) 把每个小批量移到 device 上：{count} 个小批量中，"
+                    f"X 被移动了 {x_moved} 次，y 被移动了 {y_moved} 次",
+                ),
+                DEVICE_HINT,
+            )
         expect_correct_for_rule(call)

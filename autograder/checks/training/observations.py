@@ -10,6 +10,7 @@
 The accuracies are measured here, in the parent, with the grader's own LeNet (``accuracy_of``):
 on the official test set, which the worker never sees, and on ``test_iter``'s held-out images.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,14 +20,15 @@ from typing import Any
 
 import torch
 
+from ...reasons import Reason
 from ...text import Text
 from ...worker.runtime import netspec
 from ..framework import CheckFailed, Context, Observation, SkipCheck, StopCheck, type_name
-from ...reasons import Reason
 from .budgets import BUDGETS, Budget, split, training_seed
 
-NOT_OBSERVED = Text("train_ch6 could not be observed (no trained weights came back)",
-                    "无法检查 train_ch6（没有得到训练后的权重）")
+NOT_OBSERVED = Text(
+    "train_ch6 could not be observed (no trained weights came back)", "无法检查 train_ch6（没有得到训练后的权重）"
+)
 #: The ``learning_rate`` probe's learning rates. Each run of ``train_ch6`` takes one step on the
 #: same batch from the same start, and SGD (like any optimizer whose first step is lr times
 #: something) moves the weights by -lr * gradient: the move from lr 0.2 to 0.4 is twice the move
@@ -43,16 +45,24 @@ def budget(ctx: Context) -> Budget:
     """The run's training budget (a grader set up with an unknown one cannot grade training)."""
     name = ctx.settings.training_budget
     if name not in BUDGETS:
-        raise StopCheck(Text(f"unknown training budget {name!r}; choose from {', '.join(BUDGETS)}",
-                             f"未知的训练预算 {name!r}；可选 {', '.join(BUDGETS)}"), "error", Reason.INTERNAL_ERROR)
+        raise StopCheck(
+            Text(
+                f"unknown training budget {name!r}; choose from {', '.join(BUDGETS)}",
+                f"未知的训练预算 {name!r}；可选 {', '.join(BUDGETS)}",
+            ),
+            "error",
+            Reason.INTERNAL_ERROR,
+        )
     return BUDGETS[name]
 
 
 def call_text(ctx: Context) -> str:
     """The training call as the messages show it."""
     b = budget(ctx)
-    return (f"train_ch6(lenet, train_iter, test_iter, num_epochs={b.epochs}, lr={b.lr:g}, "
-            f"device={ctx.settings.device!r}) (batch size {b.batch_size}, {b.train_images:,} training images)")
+    return (
+        f"train_ch6(lenet, train_iter, test_iter, num_epochs={b.epochs}, lr={b.lr:g}, "
+        f"device={ctx.settings.device!r}) (batch size {b.batch_size}, {b.train_images:,} training images)"
+    )
 
 
 # -- the data and the grader's own LeNet -----------------------------------------------------------
@@ -70,8 +80,12 @@ def data_root(ctx: Context) -> str:
     """The Fashion-MNIST folder of this run; the check is skipped (not failed) where there is none."""
     found = _found_data(ctx.settings.data_root)
     if found is None:
-        raise SkipCheck(Text("Fashion-MNIST not found: apt-get install dataset-fashion-mnist or set CNN_KIT_DATA",
-                             "未找到 Fashion-MNIST：请 apt-get install dataset-fashion-mnist 或设置 CNN_KIT_DATA"))
+        raise SkipCheck(
+            Text(
+                "Fashion-MNIST not found: apt-get install dataset-fashion-mnist or set CNN_KIT_DATA",
+                "未找到 Fashion-MNIST：请 apt-get install dataset-fashion-mnist 或设置 CNN_KIT_DATA",
+            )
+        )
     return found
 
 
@@ -108,10 +122,10 @@ def lenet_with(state: Any) -> torch.nn.Module:
         net.load_state_dict(state, strict=True)
     except (RuntimeError, ValueError, TypeError) as exc:
         detail = " ".join(str(exc).split())[:400]
-        raise CheckFailed(Text(f"train_ch6 changed the network it was given: {detail}",
-                               f"train_ch6 改变了传入网络的结构：{detail}"),
-                          Text("Train the net you are given; do not replace its layers.",
-                               "请训练传入的 net，不要替换它的层。")) from None
+        raise CheckFailed(
+            Text(f"train_ch6 changed the network it was given: {detail}", f"train_ch6 改变了传入网络的结构：{detail}"),
+            Text("Train the net you are given; do not replace its layers.", "请训练传入的 net，不要替换它的层。"),
+        ) from None
     return net
 
 
@@ -122,8 +136,8 @@ def accuracy_of(state: Any, images: torch.Tensor, labels: torch.Tensor) -> float
     correct = 0
     with torch.no_grad():
         for start in range(0, len(labels), 1000):
-            logits = net(images[start:start + 1000])
-            correct += int((logits.argmax(1) == labels[start:start + 1000]).sum())
+            logits = net(images[start : start + 1000])
+            correct += int((logits.argmax(1) == labels[start : start + 1000]).sum())
     return correct / len(labels)
 
 
@@ -137,21 +151,32 @@ def observe(ctx: Context, probe: str, *args: Any, timeout: float | None = None) 
     """Run one of the worker's training probes; its observation (a dict) or the reason there is none."""
     seen = ctx.probe(probe, *args, timeout=timeout)
     if isinstance(seen, dict) and seen.get("cuda_unavailable") is True:
-        raise StopCheck(Text("the grading worker cannot use CUDA although this machine can: grade with "
-                             "--device cpu, or give the sandbox the GPU (docs/sandbox.md)",
-                             "评分工作进程无法使用 CUDA（本机可以）：请使用 --device cpu 评分，"
-                             "或让沙箱可以访问 GPU（见 docs/sandbox.md）"), "error", Reason.ENVIRONMENT)
+        raise StopCheck(
+            Text(
+                "the grading worker cannot use CUDA although this machine can: grade with "
+                "--device cpu, or give the sandbox the GPU (docs/sandbox.md)",
+                "评分工作进程无法使用 CUDA（本机可以）：请使用 --device cpu 评分，"
+                "或让沙箱可以访问 GPU（见 docs/sandbox.md）",
+            ),
+            "error",
+            Reason.ENVIRONMENT,
+        )
     if not isinstance(seen, dict):
-        raise CheckFailed(Text(f"train_ch6 could not be observed (got {type_name(seen)})",
-                               f"无法检查 train_ch6（得到 {type_name(seen)}）"))
+        raise CheckFailed(
+            Text(
+                f"train_ch6 could not be observed (got {type_name(seen)})",
+                f"无法检查 train_ch6（得到 {type_name(seen)}）",
+            )
+        )
     return seen
 
 
 def _train(ctx: Context) -> dict:
     root, b, seed = data_root(ctx), budget(ctx), training_seed(ctx.settings)
     started = time.perf_counter()
-    seen = observe(ctx, "train", root, *split(seed, b), b.batch_size, b.epochs, b.lr, ctx.settings.device, seed,
-                   timeout=b.timeout)
+    seen = observe(
+        ctx, "train", root, *split(seed, b), b.batch_size, b.epochs, b.lr, ctx.settings.device, seed, timeout=b.timeout
+    )
     if not isinstance(seen.get("state"), dict):
         raise CheckFailed(NOT_OBSERVED)
     # Clocked here, so whatever the worker sent under this name is replaced.
@@ -172,11 +197,19 @@ def lr_probe_batch(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _one_steps(ctx: Context) -> dict:
     seed = training_seed(ctx.settings)
-    seen = observe(ctx, "learning_rate", *lr_probe_batch(seed), list(PROBE_LRS), ctx.settings.device, seed,
-                   timeout=LR_PROBE_TIMEOUT)
+    seen = observe(
+        ctx,
+        "learning_rate",
+        *lr_probe_batch(seed),
+        list(PROBE_LRS),
+        ctx.settings.device,
+        seed,
+        timeout=LR_PROBE_TIMEOUT,
+    )
     states, histories = seen.get("states"), seen.get("histories")
-    if not (isinstance(states, list) and isinstance(histories, list) and len(states) == len(histories)
-            == len(PROBE_LRS)):
+    if not (
+        isinstance(states, list) and isinstance(histories, list) and len(states) == len(histories) == len(PROBE_LRS)
+    ):
         raise CheckFailed(NOT_OBSERVED)
     return seen
 
@@ -204,8 +237,9 @@ def lr_response(states: list) -> tuple[float, float] | None:
     ``PROBE_LRS[1]`` to ``[2]`` moved them as raising it from ``[0]`` to ``[1]``, how far that second
     move is from the multiple a step of lr * gradient gives, relative to its length), or None when
     every run left the same weights. CheckFailed when the weights do not fit the book's LeNet."""
-    low, middle, high = (torch.cat([p.double().flatten() for p in lenet_with(state).state_dict().values()])
-                         for state in states)
+    low, middle, high = (
+        torch.cat([p.double().flatten() for p in lenet_with(state).state_dict().values()]) for state in states
+    )
     first, second = middle - low, high - middle
     if max(first.norm(), second.norm()) <= 1e-7 * low.norm():
         return None

@@ -6,24 +6,41 @@ entry of the same list) in a second place, as a network that shares one activati
 draws random specs for the ``shape_trace`` checks and sends the LeNet spec for training; the worker
 builds them without importing anything of the grader's.
 """
+
 from __future__ import annotations
 
 from torch import nn
 
 LAYERS = {
     cls.__name__: cls
-    for cls in (nn.Conv2d, nn.Linear, nn.ReLU, nn.Sigmoid, nn.Tanh, nn.MaxPool2d, nn.AvgPool2d,
-                nn.AdaptiveAvgPool2d, nn.BatchNorm2d, nn.Dropout, nn.Flatten, nn.Identity)
+    for cls in (
+        nn.Conv2d,
+        nn.Linear,
+        nn.ReLU,
+        nn.Sigmoid,
+        nn.Tanh,
+        nn.MaxPool2d,
+        nn.AvgPool2d,
+        nn.AdaptiveAvgPool2d,
+        nn.BatchNorm2d,
+        nn.Dropout,
+        nn.Flatten,
+        nn.Identity,
+    )
 }
 
 LENET = [
-    ["Conv2d", {"in_channels": 1, "out_channels": 6, "kernel_size": 5, "padding": 2}], ["Sigmoid", {}],
+    ["Conv2d", {"in_channels": 1, "out_channels": 6, "kernel_size": 5, "padding": 2}],
+    ["Sigmoid", {}],
     ["AvgPool2d", {"kernel_size": 2, "stride": 2}],
-    ["Conv2d", {"in_channels": 6, "out_channels": 16, "kernel_size": 5}], ["Sigmoid", {}],
+    ["Conv2d", {"in_channels": 6, "out_channels": 16, "kernel_size": 5}],
+    ["Sigmoid", {}],
     ["AvgPool2d", {"kernel_size": 2, "stride": 2}],
     ["Flatten", {}],
-    ["Linear", {"in_features": 400, "out_features": 120}], ["Sigmoid", {}],
-    ["Linear", {"in_features": 120, "out_features": 84}], ["Sigmoid", {}],
+    ["Linear", {"in_features": 400, "out_features": 120}],
+    ["Sigmoid", {}],
+    ["Linear", {"in_features": 120, "out_features": 84}],
+    ["Sigmoid", {}],
     ["Linear", {"in_features": 84, "out_features": 10}],
 ]
 

@@ -4,6 +4,7 @@ Classes and training loops cannot cross a process boundary, so these functions b
 objects next to the student's code, drive them and send back plain observations (tensors,
 shapes, counts). They hold no expected values: every verdict is reached in the parent.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -48,15 +49,26 @@ def conv2d_layer(sub: Lookup, kernel_size, X, W, b, G, run: bool = True, seed: i
     attributes = {"weight": _describe(weight), "bias": _describe(bias)}
     if not run:
         initial = weight.detach().clone() if isinstance(weight, torch.Tensor) else None
-        return {"is_module": isinstance(layer, nn.Module), "params": params, "attributes": attributes,
-                "initial_weight": initial}
+        return {
+            "is_module": isinstance(layer, nn.Module),
+            "params": params,
+            "attributes": attributes,
+            "initial_weight": initial,
+        }
     loaded = {"weight": _load(weight, W), "bias": _load(bias, b)}
     Y = layer(X)
     if isinstance(Y, torch.Tensor) and Y.shape == G.shape and Y.requires_grad:
         (Y * G).sum().backward()
     grad = lambda p: p.grad if isinstance(p, torch.Tensor) else None  # noqa: E731
-    return {"is_module": isinstance(layer, nn.Module), "params": params, "attributes": attributes,
-            "loaded": loaded, "Y": Y, "grad_weight": grad(weight), "grad_bias": grad(bias)}
+    return {
+        "is_module": isinstance(layer, nn.Module),
+        "params": params,
+        "attributes": attributes,
+        "loaded": loaded,
+        "Y": Y,
+        "grad_weight": grad(weight),
+        "grad_bias": grad(bias),
+    }
 
 
 def gradients(sub: Lookup, target: str, inputs: list, G) -> dict:
@@ -122,8 +134,11 @@ def shape_trace(sub: Lookup, spec: list, input_shape, training: bool = True) -> 
             changes.setdefault("removed" if name in before else "added", []).append(name)
             continue
         (old, flag), new = before[name], after[name]
-        for what, a, b in (("dtype", str(old.dtype).removeprefix("torch."), str(new.dtype).removeprefix("torch.")),
-                           ("device", old.device, new.device), ("requires_grad", flag, new.requires_grad)):
+        for what, a, b in (
+            ("dtype", str(old.dtype).removeprefix("torch."), str(new.dtype).removeprefix("torch.")),
+            ("device", old.device, new.device),
+            ("requires_grad", flag, new.requires_grad),
+        ):
             if a != b:
                 changes.setdefault(f"{what} {a} -> {b}", []).append(name)
         if old.dtype == new.dtype and old.device == new.device and not torch.equal(old, new.detach()):
@@ -132,8 +147,10 @@ def shape_trace(sub: Lookup, spec: list, input_shape, training: bool = True) -> 
         if name in modes and module.training != modes[name]:
             where = f"net[{name.replace('.', '][')}]" if name else "net"
             changes.setdefault(f"training mode {modes[name]} -> {module.training}", []).append(where)
-    changed = [f"{what} of {', '.join(where[:3])}" + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-               for what, where in changes.items()]
+    changed = [
+        f"{what} of {', '.join(where[:3])}" + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+        for what, where in changes.items()
+    ]
     return {"trace": trace, "changed": changed}
 
 
@@ -157,8 +174,13 @@ def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None)
     data_iter = RecordedBatches([tuple(batch) for batch in batches], moves)
     with moves:
         value = sub("training.evaluate_accuracy_gpu")(net, data_iter, device)
-    return {"value": value, "x_moved": data_iter.x_moved, "y_moved": data_iter.y_moved,
-            "forwards": len(modes), "forwards_in_training_mode": sum(modes)}
+    return {
+        "value": value,
+        "x_moved": data_iter.x_moved,
+        "y_moved": data_iter.y_moved,
+        "forwards": len(modes),
+        "forwards_in_training_mode": sum(modes),
+    }
 
 
 class MoveRecorder:
@@ -244,8 +266,17 @@ def _weights(net: nn.Module) -> dict:
     return {k: v.detach().cpu() for k, v in net.state_dict().items()}
 
 
-def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch.Tensor, batch_size: int,
-          num_epochs: int, lr: float, device: str, seed: int) -> dict:
+def train(
+    sub: Lookup,
+    data_root: str,
+    train_idx: torch.Tensor,
+    valid_idx: torch.Tensor,
+    batch_size: int,
+    num_epochs: int,
+    lr: float,
+    device: str,
+    seed: int,
+) -> dict:
     """Run the student's ``train_ch6`` on a fresh LeNet and real Fashion-MNIST training images.
 
     The worker gets only training images (the parent picks them: ``train_idx`` to train on,
@@ -258,8 +289,9 @@ def train(sub: Lookup, data_root: str, train_idx: torch.Tensor, valid_idx: torch
         return {"cuda_unavailable": True}
     images, labels = read_fashion_mnist(train=True, root=data_root, download=False)
     moves = MoveRecorder()
-    train_iter = RecordedBatches(TensorBatches(images[train_idx], labels[train_idx], batch_size,
-                                               shuffle=True, seed=seed), moves)
+    train_iter = RecordedBatches(
+        TensorBatches(images[train_idx], labels[train_idx], batch_size, shuffle=True, seed=seed), moves
+    )
     test_iter = CountedBatches(TensorBatches(images[valid_idx], labels[valid_idx], batch_size, shuffle=False))
     torch.manual_seed(seed)
     net = netspec.build(netspec.LENET)

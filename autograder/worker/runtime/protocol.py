@@ -8,6 +8,7 @@ anything else a worker returns, ``{"__object__": type name}`` so the parent can 
 
 This module is copied into the worker's runtime: it may import only the standard library and torch.
 """
+
 from __future__ import annotations
 
 import io

@@ -5,6 +5,7 @@ Runs with ``python -I -S`` in a scratch directory, with the submission as the pa
 score: it calls what it is asked to and reports what happened, including exceptions that student
 code raises (``SystemExit`` and ``KeyboardInterrupt`` too).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -110,8 +111,12 @@ class Worker:
 def failure(exc: BaseException) -> dict:
     """The reply for a call that raised: the exception's class, the names of every class it is an
     instance of (a subclass of ValueError is a ValueError), and its message."""
-    return {"ok": False, "error": type(exc).__name__, "classes": [c.__name__ for c in type(exc).__mro__],
-            "message": describe(exc)}
+    return {
+        "ok": False,
+        "error": type(exc).__name__,
+        "classes": [c.__name__ for c in type(exc).__mro__],
+        "message": describe(exc),
+    }
 
 
 def main() -> None:
@@ -121,9 +126,10 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(int(os.environ.get("CNN_KIT_THREADS", "1")))
-    from .protocol import write_frame
     import cnnkit.rules  # noqa: F401  (imported before any student code runs)
+
     from . import probes  # noqa: F401
+    from .protocol import write_frame
 
     write_frame(write_fd, {"ready": True, "pid": os.getpid()})
     Worker(package_root).serve(read_fd, write_fd)

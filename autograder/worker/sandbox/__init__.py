@@ -24,10 +24,21 @@ with the tests that prove each.
 
 ``header`` words the report header's sandbox line.
 """
+
 from .header import describe_isolation
 from .launch import launch
 from .plan import Plan, plan
 from .reaping import LOCK, become_subreaper, forget, kill_descendants, reap_escapees, register
 
-__all__ = ["LOCK", "Plan", "become_subreaper", "describe_isolation", "forget", "kill_descendants", "launch", "plan",
-           "reap_escapees", "register"]
+__all__ = [
+    "LOCK",
+    "Plan",
+    "become_subreaper",
+    "describe_isolation",
+    "forget",
+    "kill_descendants",
+    "launch",
+    "plan",
+    "reap_escapees",
+    "register",
+]

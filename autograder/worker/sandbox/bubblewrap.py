@@ -1,5 +1,6 @@
 """bubblewrap: the command line that puts a worker into its own namespaces and its own view of the
 filesystem, and the one-time probe of whether bubblewrap works on this machine."""
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,16 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Top-level system folders made visible read-only (symbolic links are recreated as links).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 #: The few files of /etc the dynamic linker and the C library want.
-ETC_PATHS = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
-             "/etc/localtime", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf")
+ETC_PATHS = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/alternatives",
+    "/etc/localtime",
+    "/etc/nsswitch.conf",
+    "/etc/host.conf",
+    "/etc/gai.conf",
+)
 #: Packages of this project masked (by an empty folder) if they are installed in a site directory.
 HIDDEN_PACKAGES = ("solutions", "autograder", "tests", "exercises", "cnnkit")
 #: Where Debian's dataset-fashion-mnist puts the files (inside /usr, so it is masked).
@@ -46,13 +55,34 @@ def _system_binds() -> list[str]:
 
 def _namespace_args(userns: bool) -> list[str]:
     if userns:
-        return ["--unshare-all", "--uid", str(UNPRIVILEGED), "--gid", str(UNPRIVILEGED),
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        return [
+            "--unshare-all",
+            "--uid",
+            str(UNPRIVILEGED),
+            "--gid",
+            str(UNPRIVILEGED),
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+        ]
     # root: no user namespace (it would map the worker to root outside); the worker drops to
     # UNPRIVILEGED itself, for which it keeps exactly CAP_SETUID and CAP_SETGID until then.
-    return ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return [
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "CAP_SETUID",
+        "--cap-add",
+        "CAP_SETGID",
+    ]
 
 
 class Mounts(list):
@@ -90,18 +120,28 @@ def base_args(userns: bool, tmp_bytes: int = 64 << 20) -> Mounts:
     return args
 
 
-
 @functools.lru_cache(maxsize=None)
 def bubblewrap_problem(userns: bool) -> str | None:
     """Run a trivial Python inside the sandbox once; ``None`` if it works, else why not."""
     path = shutil.which("bwrap")
     if path is None:
         return "bwrap is not installed"
-    command = [path, *base_args(userns), "--remount-ro", "/", "--", python_executable(), "-I", "-S", "-c",
-               "print('ok')"]
+    command = [
+        path,
+        *base_args(userns),
+        "--remount-ro",
+        "/",
+        "--",
+        python_executable(),
+        "-I",
+        "-S",
+        "-c",
+        "print('ok')",
+    ]
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
-                              start_new_session=True)
+        done = subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, start_new_session=True
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"bwrap does not start ({type(exc).__name__}: {exc})"
     if done.returncode != 0 or done.stdout.strip() != b"ok":
@@ -160,8 +200,10 @@ def _gpu_binds(args: Mounts) -> None:
 def bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], space: "WorkerSpace") -> list[str]:
     staging = space.root / "sandbox"
     staging.mkdir()
-    (staging / "passwd").write_text(f"root:x:0:0:root:/root:/usr/sbin/nologin\n"
-                                    f"nobody:x:{UNPRIVILEGED}:{UNPRIVILEGED}:nobody:/nonexistent:/usr/sbin/nologin\n")
+    (staging / "passwd").write_text(
+        f"root:x:0:0:root:/root:/usr/sbin/nologin\n"
+        f"nobody:x:{UNPRIVILEGED}:{UNPRIVILEGED}:nobody:/nonexistent:/usr/sbin/nologin\n"
+    )
     (staging / "group").write_text(f"root:x:0:\nnogroup:x:{UNPRIVILEGED}:\n")
     empty = staging / "empty"
     empty.mkdir()
@@ -186,4 +228,3 @@ def bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], space
         args += ["--setenv", "CNN_KIT_NPROC", str(config.processes)]
     args += ["--remount-ro", "/", "--chdir", str(space.home), "--", python_executable(), *command[1:]]
     return list(args)
-

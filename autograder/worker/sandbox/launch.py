@@ -1,5 +1,6 @@
 """Starting a worker inside its sandbox: the command, the scratch space's permissions, and the
 ``preexec_fn`` that sets resource limits (and, without bubblewrap, drops privileges)."""
+
 from __future__ import annotations
 
 import ctypes
@@ -12,9 +13,22 @@ from typing import TYPE_CHECKING, Callable
 
 from .bubblewrap import bwrap_command
 from .plan import Plan, plan
-from .system import (CAP_DAC_READ_SEARCH, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUTS, LINUX_CAPABILITY_VERSION_3,
-                     PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG,
-                     RTTIME_MARK, UNPRIVILEGED, check, libc)
+from .system import (
+    CAP_DAC_READ_SEARCH,
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWUTS,
+    LINUX_CAPABILITY_VERSION_3,
+    PR_CAP_AMBIENT,
+    PR_CAP_AMBIENT_RAISE,
+    PR_SET_KEEPCAPS,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+    RTTIME_MARK,
+    UNPRIVILEGED,
+    check,
+    libc,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...settings import WorkerConfig
@@ -46,9 +60,14 @@ def _make_usable(space: "WorkerSpace", plan_: Plan) -> None:
 
 def resource_preexec(config: "WorkerConfig", plan_: Plan) -> Callable[[], None]:
     """The ``preexec_fn`` of a worker: resource limits, and without bubblewrap the privilege drop."""
-    limits = [(resource.RLIMIT_DATA, config.memory_bytes), (resource.RLIMIT_CPU, config.cpu_seconds),
-              (resource.RLIMIT_FSIZE, config.file_bytes), (resource.RLIMIT_NOFILE, config.open_files),
-              (resource.RLIMIT_CORE, 0), (resource.RLIMIT_RTTIME, RTTIME_MARK)]
+    limits = [
+        (resource.RLIMIT_DATA, config.memory_bytes),
+        (resource.RLIMIT_CPU, config.cpu_seconds),
+        (resource.RLIMIT_FSIZE, config.file_bytes),
+        (resource.RLIMIT_NOFILE, config.open_files),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_RTTIME, RTTIME_MARK),
+    ]
     unprivileged = plan_.bwrap is None and plan_.drop
     flags = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     lib = libc() if unprivileged else None
@@ -92,4 +111,3 @@ def launch(config: "WorkerConfig", command: list[str], space: "WorkerSpace") -> 
     elif plan_.drop:
         _make_usable(space, plan_)
     return command, cleanup, resource_preexec(config, plan_)
-

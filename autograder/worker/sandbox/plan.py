@@ -1,4 +1,5 @@
 """Which isolation a worker gets on this machine: decided once per grader process."""
+
 from __future__ import annotations
 
 import functools
@@ -20,24 +21,28 @@ if TYPE_CHECKING:  # pragma: no cover
 class Plan:
     """What isolation a worker started with a given configuration gets (decided once per process)."""
 
-    bwrap: str | None = None      # bubblewrap is used (its path)
-    userns: bool = False          # bubblewrap with a user namespace (grader not root)
-    drop: bool = False            # the worker runs as UNPRIVILEGED
-    read_all: bool = False        # without bubblewrap: keeps CAP_DAC_READ_SEARCH (Python not readable)
-    netns: bool = False           # without bubblewrap: own network/IPC/UTS namespaces
-    nproc: bool = False           # RLIMIT_NPROC is set and enforced by the kernel
-    custom: bool = False          # a custom launcher from WorkerConfig.launcher
-    unreadable: str = ""          # with read_all: a path the worker needs that nobody cannot read
-    why_not: str = ""             # why bubblewrap is not used
+    bwrap: str | None = None  # bubblewrap is used (its path)
+    userns: bool = False  # bubblewrap with a user namespace (grader not root)
+    drop: bool = False  # the worker runs as UNPRIVILEGED
+    read_all: bool = False  # without bubblewrap: keeps CAP_DAC_READ_SEARCH (Python not readable)
+    netns: bool = False  # without bubblewrap: own network/IPC/UTS namespaces
+    nproc: bool = False  # RLIMIT_NPROC is set and enforced by the kernel
+    custom: bool = False  # a custom launcher from WorkerConfig.launcher
+    unreadable: str = ""  # with read_all: a path the worker needs that nobody cannot read
+    why_not: str = ""  # why bubblewrap is not used
 
 
 @functools.lru_cache(maxsize=None)
 def _own_network_works() -> bool:
     """Whether a root grader can give a worker its own network/IPC/UTS namespaces."""
-    code = (f"import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare({CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS}) != 0)")
+    code = f"import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare({CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS}) != 0)"
     try:
-        return subprocess.run([python_executable(), "-I", "-S", "-c", code], stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=60).returncode == 0
+        return (
+            subprocess.run(
+                [python_executable(), "-I", "-S", "-c", code], stdin=subprocess.DEVNULL, capture_output=True, timeout=60
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -58,11 +63,16 @@ def _plan(mode: str, custom: bool, euid: int) -> Plan:
         return Plan(why_not=why_not)
     needed = [python_executable(), *python_paths(), tempfile.gettempdir()]
     unreadable = [p for p in needed if not readable_by(p, UNPRIVILEGED, UNPRIVILEGED, execute=(p == needed[0]))]
-    return Plan(drop=True, read_all=bool(unreadable), unreadable=unreadable[0] if unreadable else "",
-                netns=_own_network_works(), nproc=True, why_not=why_not)
+    return Plan(
+        drop=True,
+        read_all=bool(unreadable),
+        unreadable=unreadable[0] if unreadable else "",
+        netns=_own_network_works(),
+        nproc=True,
+        why_not=why_not,
+    )
 
 
 def plan(config: "WorkerConfig") -> Plan:
     """The isolation workers started with ``config`` get."""
     return _plan(config.sandbox, config.launcher is not None, os.geteuid())
-

@@ -5,6 +5,7 @@ double fork) are re-parented to the grader instead of init; after each worker is
 found (by a hard resource limit that only worker processes carry and that they can lower but never
 raise) and killed. Inside bubblewrap the PID namespace already does this.
 """
+
 from __future__ import annotations
 
 import errno
@@ -80,7 +81,7 @@ def is_worker_process(pid: int) -> bool:
     def hard(prefix: str) -> float:
         for line in lines:
             if line.startswith(prefix):
-                value = line[len(prefix):].split()[1]
+                value = line[len(prefix) :].split()[1]
                 return float("inf") if value == "unlimited" else float(value)
         return float("inf")
 
@@ -140,11 +141,13 @@ def reap_escapees(rounds: int = 100) -> int:
         for _ in range(rounds):
             children_now = _children()
             if children_now is not None and not any(
-                    pid not in _live and is_worker_process(pid) for pid in children_now):
+                pid not in _live and is_worker_process(pid) for pid in children_now
+            ):
                 break  # the cheap look: no adopted worker process (the usual case)
             table = _process_table()
-            roots = [pid for pid, parent in table.items()
-                     if parent == me and pid not in _live and is_worker_process(pid)]
+            roots = [
+                pid for pid, parent in table.items() if parent == me and pid not in _live and is_worker_process(pid)
+            ]
             if not roots:
                 break
             children: dict[int, list[int]] = {}
@@ -163,4 +166,3 @@ def reap_escapees(rounds: int = 100) -> int:
                         raise
             killed += len(victims)
     return killed
-

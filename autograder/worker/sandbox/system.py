@@ -1,5 +1,6 @@
 """The system facts every layer of the sandbox needs: the unprivileged user, the tag of worker
 processes, the C library, and where the worker's Python lives."""
+
 from __future__ import annotations
 
 import ctypes
@@ -82,4 +83,3 @@ def readable_by(path: str, uid: int, gid: int, execute: bool = False) -> bool:
         return False
     want = 4 | (1 if execute or stat.S_ISDIR(st.st_mode) else 0)
     return allowed(st, want)
-
