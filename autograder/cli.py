@@ -1,9 +1,10 @@
 """Command line: a thin layer over the API functions, whose defaults it shows and reuses.
 
-``grade`` is ``runner.grade``; ``grade-all`` is ``batch.run_batch``; ``release``, ``gradescope build``
-and ``nbgrader build`` are ``ship`` and ``nbgrader``. Exit status: 0 when the command completed
-(whatever the score), 1 when ``--fail-under`` (a percentage of the points graded) is not met, 2 when
-it could not run (bad arguments, unreadable submission, unusable settings).
+``grade`` is ``runner.grade``; ``grade-all`` is ``batch.run_batch``; ``report`` and ``similarity`` are
+``insights``; ``release``, ``gradescope build`` and ``nbgrader build`` are ``ship`` and ``nbgrader``.
+Exit status: 0 when the command completed (whatever the score), 1 when ``--fail-under`` (a percentage
+of the points graded) is not met, 2 when it could not run (bad arguments, unreadable submission,
+unusable settings).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def add_grade_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import batch, nbgrader, ship
+    from . import batch, insights, nbgrader, ship
 
     parser = argparse.ArgumentParser(
         prog="autograde",
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_grade_parser(commands)
     batch.add_parser(commands)
+    insights.add_parsers(commands)
     nbgrader.add_parser(commands)
     ship.add_parsers(commands)
     return parser
