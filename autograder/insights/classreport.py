@@ -320,9 +320,10 @@ def exercise_stats(students: list[Student]) -> list[ExerciseStats]:
                 if check["status"] == "passed":
                     row.passed += 1
                     continue
-                group = (reason, shape(check["message"]))
+                example = anonymised(check["message"], student)
+                group = (reason, shape(example))
                 failures.setdefault(key, Counter())[group] += 1
-                examples.setdefault((*key, *group), anonymised(check["message"], student))
+                examples.setdefault((*key, *group), example)
             if attempted:
                 stats.attempted += 1
                 stats.points += exercise["score"]
