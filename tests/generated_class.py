@@ -208,11 +208,11 @@ class Disguise(ast.NodeTransformer):
         return node
 
 
-def rename_locals(text: str) -> str:
-    """``text`` with its local variables renamed, its docstrings rewritten and its comments replaced:
-    what a student who copies and disguises a module does. The result still runs the same."""
+def rename_locals(text: str, tag: str = "x") -> str:
+    """``text`` with its local variables renamed (``tag`` in every new name), its docstrings rewritten and
+    its comments replaced: what a student who copies and disguises a module does. It still runs the same."""
     tree = ast.parse(text)
-    mapping = {name: f"{name}_{index}x" for index, name in enumerate(sorted(local_names(tree)))}
+    mapping = {name: f"{name}_{index}{tag}" for index, name in enumerate(sorted(local_names(tree)))}
     tree = ast.fix_missing_locations(Disguise(mapping).visit(tree))
     if ast.get_docstring(tree) is not None:
         tree.body[0] = ast.Expr(ast.Constant("My answer to the exercise."))

@@ -224,6 +224,24 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
             ],
         )
         out.append("")
+    a = report.accuracies
+    if a is not None:
+        out += [f"## {t['training']}", ""]
+        threshold = number(a.threshold, 2) if a.threshold is not None else t["no_threshold"]
+        out += table(
+            [t["trained"], t["budget"], t["threshold"], t["reached"], t["median"], t["range"]],
+            [
+                [
+                    str(len(a.values)),
+                    cell(str(a.budget)),
+                    threshold,
+                    str(a.passed),
+                    f"{a.median:.3f}",
+                    f"{a.values[0]:.3f}–{a.values[-1]:.3f}",
+                ]
+            ],
+        )
+        out.append("")
     out += [f"## {t['per_exercise']}", ""]
     for e in report.exercises:
         out += [
@@ -247,24 +265,6 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
                 reason = f" [{group.reason}]" if group.reason else ""
                 out.append(f"- **{c.name}**{reason}, {group.count}×: {code(group.shape)}")
                 out.append(f"  - {t['example']}: {code(short(group.example, 300))}")
-        out.append("")
-    a = report.accuracies
-    if a is not None:
-        out += [f"## {t['training']}", ""]
-        threshold = number(a.threshold, 2) if a.threshold is not None else t["no_threshold"]
-        out += table(
-            [t["trained"], t["budget"], t["threshold"], t["reached"], t["median"], t["range"]],
-            [
-                [
-                    str(len(a.values)),
-                    cell(str(a.budget)),
-                    threshold,
-                    str(a.passed),
-                    f"{a.median:.3f}",
-                    f"{a.values[0]:.3f}–{a.values[-1]:.3f}",
-                ]
-            ],
-        )
         out.append("")
     u = report.ungraded
     out += [f"## {t['ungraded']}", ""]

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..text import LANGUAGES
+from ..text import LANGUAGES, Text
 from .classpage import write_class_report
 from .similarity import DEFAULT_THRESHOLD, similarity
 from .similaritypage import MAX_SHOWN, summary_line, write_similarity_report
@@ -108,6 +108,17 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_similarity(args: argparse.Namespace) -> int:
+    try:
+        import copydetect  # noqa: F401
+    except ImportError:
+        missing = Text(
+            "autograde similarity: error: copydetect is not installed: pip install 'cnn-kit[insights]' "
+            "(or pip install copydetect)",
+            "autograde similarity：错误：未安装 copydetect：pip install 'cnn-kit[insights]'"
+            "（或 pip install copydetect）",
+        )
+        print(missing(args.lang), file=sys.stderr)
+        return 2
     result = similarity(args.submissions, args.threshold, args.with_reference)
     page, table = write_similarity_report(result, Path(args.out), args.submissions, args.lang, args.show)
     print(summary_line(result, page, table, args.lang))

@@ -24,8 +24,8 @@ from ..batch.discover import discover
 from ..load import SubmissionError, load_submission, reference_submission
 from ..load.archive import extract_zip, unwrap
 
-#: A pair at or above this score for a module is flagged. Measured on the corpus (docs/insights.md):
-#: independent correct solutions score at most 0.38, copies with renamed variables about 1.0.
+#: A pair at or above this score for a module is flagged. Measured on the generated class (docs/insights.md):
+#: independent correct solutions score at most 0.38, copies (renamed, recommented, edited) 0.59 and more.
 DEFAULT_THRESHOLD = 0.5
 #: The label of the reference solutions when they take part as a pseudo-student (``--with-reference``).
 REFERENCE_ID = "[reference]"

@@ -5,6 +5,8 @@ untrusted: the page escapes all of it and runs nothing; CSV cells cannot start a
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import io
 from pathlib import Path
 
@@ -58,6 +60,11 @@ LABELS = {
     ),
     "highlight": Text("highlighted: code found in the other student's module", "高亮：在另一位学生模块中出现的代码"),
     "not_compared": Text("Not compared", "未参与比较"),
+    "parameters": Text(
+        "copydetect {version}, k-grams of {k} characters, winnowing window {window}; made {when}",
+        "copydetect {version}，k-gram 长度 {k} 个字符，winnowing 窗口 {window}；生成于 {when}",
+    ),
+    "sha256": Text("SHA-256 of the file compared", "所比较文件的 SHA-256"),
     "problem": Text("problem", "问题"),
     "student": Text("student", "学生"),
 }
@@ -120,6 +127,9 @@ def html(result: Similarity, submissions: str = "", lang: str = "en", max_shown:
             }
         )
     reference = next((a.id for a in result.authors if a.reference), None)
+    from copydetect import __version__ as copydetect_version
+    from copydetect import defaults
+
     return render(
         "similarity.html.j2",
         lang=lang,
@@ -136,6 +146,13 @@ def html(result: Similarity, submissions: str = "", lang: str = "en", max_shown:
         id_of=id,
         shown=shown,
         shown_note=t["shown"].format(shown=len(shown), total=len(flagged)),
+        parameters=t["parameters"].format(
+            version=copydetect_version,
+            k=defaults.NOISE_THRESHOLD,
+            window=defaults.GUARANTEE_THRESHOLD - defaults.NOISE_THRESHOLD + 1,
+            when=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        ),
+        digest=lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
     )
 
 
