@@ -8,7 +8,7 @@ from pathlib import Path
 from ..files import atomic_write
 from ..reasons import Reason
 from ..text import Text
-from . import charts
+from .charts import accuracy_histogram, cjk_font, score_histogram
 from .classreport import ClassReport, class_report
 from .page import data_uri, number, percent, render
 
@@ -102,12 +102,12 @@ def short(text: str, limit: int = EXAMPLE_CHARS) -> str:
 def pictures(report: ClassReport, lang: str) -> dict[str, bytes]:
     """The score histogram and, where training was graded, the accuracy histogram (PNG bytes); their
     labels are in English where no font with Chinese glyphs is installed."""
-    t = labels(lang if lang == "en" or charts.cjk_font() else "en")
+    t = labels(lang if lang == "en" or cjk_font() else "en")
     found = {}
     summary = report.summary
     if summary is not None:
         top = summary.max_score if summary.max_score is not None else 100.0
-        found["scores"] = charts.score_histogram(
+        found["scores"] = score_histogram(
             summary.scores,
             summary.states,
             top,
@@ -117,7 +117,7 @@ def pictures(report: ClassReport, lang: str) -> dict[str, bytes]:
         )
     if report.accuracies is not None:
         acc = report.accuracies
-        found["accuracies"] = charts.accuracy_histogram(
+        found["accuracies"] = accuracy_histogram(
             acc.values, acc.threshold, t["accuracy"], t["count"], f"{t['threshold']} ({acc.budget})"
         )
     return found
