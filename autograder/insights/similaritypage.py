@@ -58,6 +58,10 @@ LABELS = {
         "The {shown} highest-scoring flagged pairs are shown side by side; all {total} are in the table and the CSV.",
         "并排显示得分最高的 {shown} 个被标记配对；全部 {total} 个见上表和 CSV。",
     ),
+    "rows": Text(
+        "The {rows} pairs of students with the most flagged modules are listed; all {total} are in the CSV.",
+        "列出被标记模块最多的 {rows} 对学生；全部 {total} 对见 CSV。",
+    ),
     "highlight": Text("highlighted: code found in the other student's module", "高亮：在另一位学生模块中出现的代码"),
     "not_compared": Text("Not compared", "未参与比较"),
     "parameters": Text(
@@ -70,6 +74,8 @@ LABELS = {
 }
 #: Flagged pairs shown side by side (the highest scores); the table and the CSV have every one.
 MAX_SHOWN = 100
+#: Pairs of students listed in the table of flagged pairs (most flagged modules first); the CSV has every one.
+MAX_ROWS = 1000
 CSV_HEADER = ("exercise", "student_a", "student_b", "score", "share_a", "share_b", "matching_tokens_a", "flagged")
 
 
@@ -127,6 +133,7 @@ def html(result: Similarity, submissions: str = "", lang: str = "en", max_shown:
             }
         )
     reference = next((a.id for a in result.authors if a.reference), None)
+    pairs = result.pairs()
     from copydetect import __version__ as copydetect_version
     from copydetect import defaults
 
@@ -141,7 +148,8 @@ def html(result: Similarity, submissions: str = "", lang: str = "en", max_shown:
         modules=module_table(result),
         groups=result.groups(),
         flagged=flagged,
-        pairs=result.pairs(),
+        pairs=pairs[:MAX_ROWS],
+        rows_note=t["rows"].format(rows=MAX_ROWS, total=len(pairs)) if len(pairs) > MAX_ROWS else "",
         anchors={id(item["m"]): item["anchor"] for item in shown},
         id_of=id,
         shown=shown,
