@@ -477,3 +477,26 @@ def test_threshold_must_be_a_share(value, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main(["similarity", str(tmp_path), "--threshold", value])
     assert stop.value.code == 2 and "expected a share of code between 0 (excluded) and 1" in capsys.readouterr().err
+
+
+def test_similarity_runs_no_student_code(tmp_path):
+    """Two students whose module would leave a file behind if it were imported: compared, never run."""
+    trap = tmp_path / "ran"
+    solution = (Path(registry.__file__).parents[1] / "solutions" / "pooling.py").read_text()
+    code = f"import pathlib\npathlib.Path({str(trap)!r}).write_text('ran')\n" + solution
+    folder = tmp_path / "subs"
+    for sid in ("trap_a", "trap_b"):
+        (folder / sid).mkdir(parents=True)
+        (folder / sid / "pooling.py").write_text(code)
+    result = similarity(folder, with_reference=True)
+    assert ("trap_a", "trap_b") in flagged_pairs(result, "pooling")
+    assert not trap.exists()
+
+
+def test_similarity_in_chinese(tmp_path, capsys):
+    folder = hostile_class(tmp_path / "subs")
+    out = tmp_path / "相似度.html"
+    assert cli.main(["similarity", str(folder), "--out", str(out), "--lang", "zh"]) == 0
+    assert "比较了 2 名学生" in capsys.readouterr().out
+    page = out.read_text(encoding="utf-8")
+    assert '<html lang="zh' in page and "代码相似度" in page and "被标记的配对" in page
