@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from typing import TYPE_CHECKING, Callable
 
-from .system import UNPRIVILEGED, check, libc
+from .system import UNPRIVILEGED, check, libc, python_executable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ...settings import WorkerConfig
@@ -65,7 +65,8 @@ def scratch_problem() -> str | None:
         space = WorkerSpace.at(folder)
         space.scratch.mkdir()
         try:
-            subprocess.run(["true"], preexec_fn=mounter(space, WorkerConfig()), check=True, timeout=60)
+            command = [python_executable(), "-I", "-S", "-c", ""]
+            subprocess.run(command, preexec_fn=mounter(space, WorkerConfig()), check=True, timeout=60)
         except (OSError, subprocess.SubprocessError) as exc:
             return f"cannot mount a tmpfs in a mount namespace of the worker's ({exc})"
     return None
