@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import config, validation
 from .files import atomic_write, save_attachments
+from .inert import visible
 from .load import SubmissionError
 from .report import FORMATS
 from .validation import SettingsError
@@ -147,5 +148,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"autograde {args.command}: {exc.text(getattr(args, 'lang', 'en'))}", file=sys.stderr)
         return 2
     except (SubmissionError, SettingsError, OSError) as exc:
-        print(f"autograde {args.command}: error: {exc}", file=sys.stderr)
+        print(f"autograde {args.command}: error: {visible(str(exc))}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
+from ..inert import visible
 from ..worker.sandbox import SandboxUnavailable
 
 
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxUnavailable as exc:  # the cell says what is missing and how to fix it
         result, status = {"error": exc.text(args.lang)}, 2
     except Exception as exc:  # reported in the cell: the type and message only, no traceback
-        result = {"error": f"the grader could not grade {args.notebook.name}: {type(exc).__name__}: {exc}"}
+        result = {"error": visible(f"the grader could not grade {args.notebook.name}: {type(exc).__name__}: {exc}")}
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, args.out)
