@@ -8,7 +8,8 @@ made inert for each place it is shown: it is always read as text, never interpre
   a code block no backtick run can close, or text whose Markdown and HTML characters are escaped.
 * ``xml_text``: JUnit XML: only characters XML 1.0 allows.
 * ``spreadsheet_cell``: CSV gradebooks: a cell a spreadsheet would read as a formula (it begins with
-  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe.
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe, and control
+  characters are shown as escapes.
 
 Every function first replaces lone surrogates (undecodable bytes of file names, ``"\\ud800"`` in
 JSON), so the result can always be encoded as UTF-8.
@@ -74,6 +75,6 @@ def xml_text(text: str) -> str:
 
 
 def spreadsheet_cell(text: str) -> str:
-    """A CSV cell that no spreadsheet evaluates: a leading apostrophe where a formula could start."""
-    text = clean(text)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """A CSV cell that no spreadsheet evaluates (a leading apostrophe where a formula could start)
+    and no terminal interprets (``one_line``) when the file is shown."""
+    return ("'" if text.startswith(FORMULA_STARTS) else "") + one_line(text)

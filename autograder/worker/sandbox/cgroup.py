@@ -46,7 +46,7 @@ def parse_mountinfo(text: str) -> list[Mount]:
             continue
         root, point = (field.replace("\\040", " ") for field in head[3:5])
         version = 2 if after[0] == "cgroup2" else 1
-        controllers = frozenset() if version == 2 else frozenset(after[2].split(","))
+        controllers = frozenset() if version == 2 else frozenset(after[2].split(",")) - {"rw", "ro"}
         mounts.append(Mount(root, point, version, controllers))
     return mounts
 
