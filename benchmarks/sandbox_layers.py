@@ -27,6 +27,7 @@ from autograder.worker.sandbox import launch, plan  # noqa: E402
 from autograder.worker.space import prepare_space  # noqa: E402
 
 plan_module = sys.modules["autograder.worker.sandbox.plan"]
+launch_module = sys.modules["autograder.worker.sandbox.launch"]
 LAYERS = ("why_no_cgroup", "why_no_scratch", "why_no_filter")
 VARIANTS = {
     "bubblewrap alone": (),
@@ -61,6 +62,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40)
     args = parser.parse_args()
     plan_module._real_layers = plan_module._layers
+    launch_module.require = lambda config: None  # the variants without the filter would be refused
     use_layers(LAYERS)
     full = plan(WorkerConfig())
     missing = {k: getattr(full, k) for k in LAYERS if getattr(full, k)}
