@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..files import atomic_write
+from ..inert import markdown_code_span, markdown_text
 from ..reasons import Reason
 from ..text import Text
 from .charts import accuracy_histogram, cjk_font, score_histogram
@@ -72,6 +73,9 @@ REASONS = {
     Reason.IMPORT_ERROR: Text("the module could not be imported", "模块无法导入"),
     Reason.CRASHED: Text("the worker died during the check", "检查过程中工作进程崩溃"),
     Reason.TIMEOUT: Text("the code did not answer in time", "代码未在时限内返回"),
+    Reason.MEMORY_LIMIT: Text(
+        "the code's processes went over the worker's memory cap", "代码的进程超出了工作进程的内存上限"
+    ),
     Reason.PROTOCOL: Text("the worker broke the grader's protocol", "工作进程违反了评分协议"),
     Reason.WORKER_LOST: Text("not run: two workers already lost in this exercise", "未运行：本练习已失去两个工作进程"),
     Reason.INTERNAL_ERROR: Text("a bug in the grader (not the student's fault)", "评分程序的错误（不是学生的问题）"),
@@ -142,17 +146,9 @@ def html(report: ClassReport, lang: str = "en") -> str:
 # --------------------------------------------------------------------------- Markdown
 
 
-def cell(text: str) -> str:
-    """Text inside a Markdown table cell: no HTML, no column break, no line break."""
-    text = " ".join(str(text).split())
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-
-
 def code(text: str) -> str:
-    """Inline code that survives backticks in ``text``."""
-    text = cell(text)
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    """Student text as inline code in a table cell: shown literally, and a pipe cannot end the cell."""
+    return markdown_code_span(text).replace("|", "\\|")
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -180,7 +176,7 @@ def pass_text(passed: int, attempted: int, share: float | None) -> str:
 def markdown(report: ClassReport, lang: str = "en") -> str:
     """The class report as Markdown: the same sections as the page, the histogram as text."""
     t = labels(lang)
-    out = [f"# {t['title']}: {cell(Path(report.results).name or report.results)}", ""]
+    out = [f"# {t['title']}: {markdown_text(Path(report.results).name or report.results)}", ""]
     s = report.summary
     out += [f"## {t['summary']}", ""]
     if s is None:
@@ -215,7 +211,7 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
             [
                 [
                     c.exercise,
-                    c.name,
+                    code(c.name),
                     pass_text(c.passed, c.attempted, c.pass_share),
                     percent(c.points_share),
                     (f"{c.failures[0].count}× " + code(c.failures[0].shape)) if c.failures else "",
@@ -233,7 +229,7 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
             [
                 [
                     str(len(a.values)),
-                    cell(str(a.budget)),
+                    markdown_text(str(a.budget)),
                     threshold,
                     str(a.passed),
                     f"{a.median:.3f}",
@@ -254,7 +250,7 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
         out += table(
             [t["check"], t["passed"], t["points"], t["not_attempted"], t["not_gradable"]],
             [
-                [c.name, pass_text(c.passed, c.attempted, c.pass_share), percent(c.points_share)]
+                [code(c.name), pass_text(c.passed, c.attempted, c.pass_share), percent(c.points_share)]
                 + [str(c.not_attempted), str(c.not_gradable)]
                 for c in e.checks
             ],
@@ -263,8 +259,8 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
         for c in e.checks:
             for group in c.failures:
                 reason = f" [{group.reason}]" if group.reason else ""
-                out.append(f"- **{c.name}**{reason}, {group.count}×: {code(group.shape)}")
-                out.append(f"  - {t['example']}: {code(short(group.example, 300))}")
+                out.append(f"- {markdown_code_span(c.name)}{reason}, {group.count}×: {markdown_code_span(group.shape)}")
+                out.append(f"  - {t['example']}: {markdown_code_span(short(group.example, 300))}")
         out.append("")
     u = report.ungraded
     out += [f"## {t['ungraded']}", ""]
@@ -277,11 +273,12 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
         out.append(t["nothing_ungraded"])
     out.append("")
     if u.broken:
-        out += [f"**{t['broken_list']}**: " + ", ".join(f"{cell(sid)} ({', '.join(codes)})" for sid, codes in u.broken)]
+        broken = ", ".join(f"{markdown_text(sid)} ({', '.join(codes)})" for sid, codes in u.broken)
+        out += [f"**{t['broken_list']}**: {broken}"]
         out.append("")
     if report.unreadable:
         out += [f"**{t['unreadable_list']}**:", ""]
-        out += [f"- {cell(s.id)}: {cell(s.problem or '')}" for s in report.unreadable]
+        out += [f"- {markdown_text(s.id)}: {markdown_text(s.problem or '')}" for s in report.unreadable]
         out.append("")
     return "\n".join(out)
 

@@ -1,10 +1,13 @@
-"""What the two HTML reports share: the Jinja2 environment (autoescaping on: student text is untrusted),
-the page's inline style and content security policy, and pictures as data URIs."""
+"""What the two HTML reports share: the Jinja2 environment (student text is untrusted: every value is
+made ``inert.visible``, then HTML-escaped), the page's inline style and content security policy, and
+pictures as data URIs."""
 
 from __future__ import annotations
 
 import base64
 from functools import cache
+
+from ..inert import visible
 
 #: No script, no request: the page shows only what it carries (inline style, data: images).
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -12,12 +15,14 @@ CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'n
 
 @cache
 def environment():
-    """Templates of ``autograder/insights/templates``; every ``{{ value }}`` is HTML-escaped."""
+    """Templates of ``autograder/insights/templates``; every ``{{ value }}`` that is text has its control
+    and invisible characters (terminal escapes, bidirectional overrides) shown as escapes, and is HTML-escaped."""
     import jinja2
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("autograder.insights", "templates"),
         autoescape=True,
+        finalize=shown,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -25,6 +30,13 @@ def environment():
     env.filters["percent"] = percent
     env.filters["number"] = number
     return env
+
+
+def shown(value):
+    """A template value as the page shows it: text made visible (markup the templates made is kept)."""
+    import markupsafe
+
+    return visible(value) if isinstance(value, str) and not isinstance(value, markupsafe.Markup) else value
 
 
 def render(template: str, **values) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import registry
 from ..files import atomic_write
+from ..inert import spreadsheet_cell
 from ..text import Text
 from .page import render
 from .similarity import Similarity
@@ -164,11 +165,6 @@ def html(result: Similarity, submissions: str = "", lang: str = "en", max_shown:
     )
 
 
-def inert(value: str) -> str:
-    """A CSV cell a spreadsheet will not evaluate (a student id may start with ``=``)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def csv_text(result: Similarity) -> str:
     """Every pair with something in common, highest score first (pairs not listed share nothing)."""
     out = io.StringIO()
@@ -178,8 +174,8 @@ def csv_text(result: Similarity) -> str:
         writer.writerow(
             [
                 m.exercise,
-                inert(m.a.id),
-                inert(m.b.id),
+                spreadsheet_cell(m.a.id),
+                spreadsheet_cell(m.b.id),
                 f"{m.score:.4f}",
                 f"{m.share_a:.4f}",
                 f"{m.share_b:.4f}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import zipfile
 from html.parser import HTMLParser
@@ -22,14 +23,15 @@ from copydetect import compare_files
 
 from autograder import cli, registry
 from autograder.insights import charts
+from autograder.insights.classpage import REASONS, markdown
 from autograder.insights.classpage import html as class_html
-from autograder.insights.classpage import markdown
 from autograder.insights.classreport import Student as Record
 from autograder.insights.classreport import anonymised, class_report, measured_accuracy, shape
 from autograder.insights.similarity import REFERENCE_ID, similarity
 from autograder.insights.similaritypage import csv_text
 from autograder.insights.similaritypage import html as similarity_html
 from autograder.nbgrader.build import build_notebook
+from autograder.reasons import Reason
 from autograder.report import validate
 from tests.browser import assert_not_blank, require_chromium
 from tests.generated_class import (
@@ -324,9 +326,14 @@ def test_markdown_has_every_section_and_no_raw_html(synthetic):
     text = markdown(class_report(synthetic))
     for heading in ("## How the class did", "## What to re-teach", "### corr2d", "## Training", "## What could not"):
         assert heading in text
-    assert "| corr2d | book_example | 4/8 (50%) | 50% |" in text
-    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "| corr2d | `book_example` | 4/8 (50%) | 50% |" in text
+    outside_code = re.sub(r"(`+)[^`].*?\1", "", text)
+    assert "<script>" in text and "<script" not in outside_code and "<img" not in outside_code  # literal code only
     assert "`not_graded`" in text and "gus (not_graded)" in text and "zed" in text
+
+
+def test_every_reason_code_has_a_meaning():
+    assert set(REASONS) == set(Reason)
 
 
 def test_chinese_report(synthetic):
@@ -444,7 +451,7 @@ def test_csv_lists_pairs_and_flags(generated):
 def hostile_class(folder: Path) -> Path:
     """Two students sharing code full of HTML, one of them with HTML in their name."""
     code = (Path(registry.__file__).parents[1] / "solutions" / "pooling.py").read_text()
-    code += '\n\n# </pre><script>alert("pwned")</script>\nBANNER = "<img src=x onerror=alert(2)>"\n'
+    code += '\n\n# </pre><script>alert("pwned")</script>\nBANNER = "<img src=x onerror=alert(2)>"  # \u202e\x1b[2J\n'
     for sid in ("=HYPERLINK(1)", HOSTILE_ID):
         (folder / sid).mkdir(parents=True)
         (folder / sid / "pooling.py").write_text(code)
@@ -456,6 +463,7 @@ def test_similarity_page_escapes_student_text(tmp_path):
     page = similarity_html(result, "subs")
     assert_inert(page)
     assert "&lt;/pre&gt;&lt;script&gt;" in page and "<mark>" in page
+    assert "\u202e" not in page and "\x1b" not in page and "# \\u202e\\x1b[2J" in page  # shown, not obeyed
     rows = list(csv.reader(io.StringIO(csv_text(result))))
     assert set(rows[1][1:3]) == {"'=HYPERLINK(1)", HOSTILE_ID}  # no spreadsheet formula
 
