@@ -508,3 +508,12 @@ def test_similarity_in_chinese(tmp_path, capsys):
     assert "比较了 2 名学生" in capsys.readouterr().out
     page = out.read_text(encoding="utf-8")
     assert '<html lang="zh' in page and "代码相似度" in page and "被标记的配对" in page
+
+
+def test_a_linked_submission_is_not_compared(tmp_path):
+    """A submission that is a symbolic link (here to the reference solutions) is listed with the reason, not read."""
+    folder = hostile_class(tmp_path / "subs")
+    (folder / "linked").symlink_to(Path(registry.__file__).parents[1] / "solutions")
+    result = similarity(folder)
+    assert "link" in result.not_compared["linked"]
+    assert "linked" not in {a.id for a in result.authors}
