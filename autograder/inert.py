@@ -48,6 +48,11 @@ def _invisible(char: str, keep: str) -> bool:
 def visible(text: str, keep: str = "\n\t") -> str:
     """``text`` with every control and invisible format character except those in ``keep`` shown as
     an escape (``\\x1b``, ``\\r``-as-``\\x0d``, ``\\u202e``)."""
+    others = text
+    for char in keep:
+        others = others.replace(char, "")
+    if others.isprintable():  # no control, format or surrogate character: nothing to show (checked in C)
+        return text
     return "".join(_escape(c) if _invisible(c, keep) else c for c in clean(text))
 
 
