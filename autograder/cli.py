@@ -1,10 +1,10 @@
 """Command line: a thin layer over the API functions, whose defaults it shows and reuses.
 
-``grade`` is ``runner.grade``; ``grade-all`` is ``batch.run_batch``; ``release``, ``gradescope build``
-and ``nbgrader build`` are ``ship`` and ``nbgrader``; ``sandbox`` says what isolation student code
-would get here. Exit status: 0 when the command completed (whatever the score), 1 when
-``--fail-under`` (a percentage of the points graded) is not met, 2 when it could not run (bad
-arguments, unreadable submission, unusable settings, no sandbox for student code).
+``grade`` is ``runner.grade``; ``grade-all`` is ``batch.run_batch``; ``report`` and ``similarity`` are
+``insights``; ``release``, ``gradescope build`` and ``nbgrader build`` are ``ship`` and ``nbgrader``;
+``sandbox`` says what isolation student code would get here. Exit status: 0 when the command completed
+(whatever the score), 1 when ``--fail-under`` (a percentage of the points graded) is not met, 2 when it
+could not run (bad arguments, unreadable submission, unusable settings, no sandbox for student code).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import batch, nbgrader, ship
+    from . import batch, insights, nbgrader, ship
 
     parser = argparse.ArgumentParser(
         prog="autograde",
@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_grade_parser(commands)
     add_sandbox_parser(commands)
     batch.add_parser(commands)
+    insights.add_parsers(commands)
     nbgrader.add_parser(commands)
     ship.add_parsers(commands)
     return parser

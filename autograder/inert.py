@@ -4,8 +4,10 @@ made inert for each place it is shown: it is always read as text, never interpre
 * ``visible``: terminals and text reports: control characters (escape sequences, carriage returns,
   backspaces), bidirectional overrides and other invisible format characters are written as
   ``\\x1b``-style escapes, so nothing can redraw a screen or hide what it says.
-* ``markdown_code`` and ``markdown_text``: Markdown and HTML (feedback.md, the CI job summary):
-  a code block no backtick run can close, or text whose Markdown and HTML characters are escaped.
+* ``markdown_code``, ``markdown_code_span`` and ``markdown_text``: Markdown and HTML (feedback.md, the
+  CI job summary, the class report): a code block or an inline code span no backtick run can close, or
+  text whose Markdown and HTML characters are escaped. (HTML pages escape with Jinja2's autoescaping
+  after ``visible``: ``autograder/insights/page.py``.)
 * ``xml_text``: JUnit XML: only characters XML 1.0 allows.
 * ``spreadsheet_cell``: CSV gradebooks: a cell a spreadsheet would read as a formula (it begins with
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe, and control
@@ -46,6 +48,11 @@ def _invisible(char: str, keep: str) -> bool:
 def visible(text: str, keep: str = "\n\t") -> str:
     """``text`` with every control and invisible format character except those in ``keep`` shown as
     an escape (``\\x1b``, ``\\r``-as-``\\x0d``, ``\\u202e``)."""
+    others = text
+    for char in keep:
+        others = others.replace(char, "")
+    if others.isprintable():  # no control, format or surrogate character: nothing to show (checked in C)
+        return text
     return "".join(_escape(c) if _invisible(c, keep) else c for c in clean(text))
 
 
@@ -62,6 +69,17 @@ def markdown_code(text: str, indent: str = "") -> str:
     fence = "`" * max(3, longest + 1)
     lines = [fence, *body.splitlines(), fence]
     return "\n".join(indent + line for line in lines)
+
+
+def markdown_code_span(text: str) -> str:
+    """``text`` as inline code on one line, shown literally: the backtick fence is longer than any run
+    of backticks in it (and padded with spaces where Markdown would otherwise read them as the fence)."""
+    body = one_line(text)
+    if not body:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall("`+", body)), default=0) + 1)
+    pad = " " if body[0] in "` " or body[-1] in "` " else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 def markdown_text(text: str) -> str:

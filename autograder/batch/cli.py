@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import config
+from ..text import Text
 from .discover import GRADEBOOK
 from .gradebook import GRADEBOOK_FORMATS
 from .run import run_batch
@@ -46,7 +47,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--out",
         metavar="RESULTS_DIR",
         required=True,
-        help="where <id>/report.json, <id>/feedback.md, <id>/meta.json and gradebook.csv go",
+        help="where <id>/report.json, <id>/feedback.md, <id>/meta.json, gradebook.csv and the class report "
+        "(class.html, class.md) go",
     )
     p.add_argument("-j", "--jobs", type=positive, default=1, metavar="N", help="students graded at once (default: 1)")
     p.add_argument("--regrade", action="store_true", help="grade every student again, even finished ones")
@@ -65,11 +67,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run_cli(args: argparse.Namespace) -> int:
     """``autograde grade-all``: 0 when the batch completed, 130 when interrupted (errors: ``cli.main``)."""
+    settings = config.settings_from_args(args)
     try:
         outcome = run_batch(
             args.submissions,
             args.out,
-            config.settings_from_args(args),
+            settings,
             jobs=args.jobs,
             regrade=args.regrade,
             layout=args.gradebook_format,
@@ -85,4 +88,22 @@ def run_cli(args: argparse.Namespace) -> int:
         f"{outcome.seconds:.1f} s; gradebook: {Path(args.out) / GRADEBOOK}",
         flush=True,
     )
+    class_report(Path(args.out), settings.lang)
     return 0
+
+
+def class_report(results: Path, lang: str) -> None:
+    """The class report of the batch (``autograde report``), which a broken report never stops; a
+    failure to write it is a warning: the grades are already written."""
+    from ..insights import write_class_report
+
+    try:
+        page, _ = write_class_report(results, lang=lang)
+    except (OSError, ValueError) as exc:
+        warning = Text(
+            f"autograde grade-all: the class report could not be written ({exc}); the gradebook is complete",
+            f"autograde grade-all：无法写出班级报告（{exc}）；成绩表已完整写出",
+        )
+        print(warning(lang), flush=True)
+        return
+    print(Text(f"class report: {page}", f"班级报告：{page}")(lang), flush=True)

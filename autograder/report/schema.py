@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from importlib import resources
 
 import jsonschema
@@ -13,6 +14,18 @@ def schema() -> dict:
     return json.loads(resources.files(__package__).joinpath("schema.json").read_text())
 
 
+@cache
+def _validator() -> jsonschema.protocols.Validator:
+    """The schema checked once and compiled once (``jsonschema.validate`` does both on every call)."""
+    data = schema()
+    cls = jsonschema.validators.validator_for(data)
+    cls.check_schema(data)
+    return cls(data)
+
+
 def validate(data: dict) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``data`` is not a valid report."""
-    jsonschema.validate(data, schema())
+    """Raise ``jsonschema.ValidationError`` if ``data`` is not a valid report (the most relevant error,
+    as ``jsonschema.validate`` raises it)."""
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is not None:
+        raise error

@@ -50,6 +50,14 @@ def test_markdown_code_cannot_be_closed_from_inside():
     assert lines[0] == "  `````" and lines[-1] == "  `````" and lines[1:-1] == ["  x ```` y", "  <b>"]
 
 
+@pytest.mark.parametrize(
+    "text, span",
+    [("x = 1", "`x = 1`"), ("a `b` c", "``a `b` c``"), ("`", "`` ` ``"), ("a\nb", "`a\\x0ab`"), ("", "")],
+)
+def test_markdown_code_span_cannot_be_closed_from_inside(text, span):
+    assert inert.markdown_code_span(text) == span
+
+
 def test_markdown_text_escapes_html_and_markdown():
     assert inert.markdown_text("<img src=x> *a* [l](u)\n# h") == (
         "&lt;img src=x&gt; \\*a\\* \\[l\\]\\(u\\)\\\\x0a\\# h"

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"checks"},
     {"runner"},
     {"report"},
-    {"files", "config", "cli", "batch", "ship", "nbgrader", "calibrate", "__main__"},
+    {"files", "config", "cli", "batch", "ship", "nbgrader", "calibrate", "insights", "__main__"},
 ]
 STAGE = {name: index for index, names in enumerate(LAYERS) for name in names}
 
