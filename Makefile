@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[instructor,dev]'
+	$(PY) -m pip install --quiet -e '.[instructor,dev,cluster]'
 	touch $@
 
 demo: setup
