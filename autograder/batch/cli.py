@@ -76,19 +76,6 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
-def _validated(check, name: str):
-    """An argparse type from a validator of ``autograder.validation``."""
-
-    def parse(value: str):
-        try:
-            return check(value)
-        except SettingsError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = name
-    return parse
-
-
 def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     """The options that grade on a Dask cluster instead of this machine's pool (docs/scale.md)."""
     dask = parser.add_argument_group(
@@ -121,7 +108,7 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     )
     dask.add_argument(
         "--slurm-memory",
-        type=_validated(validation.memory, "memory"),
+        type=config._argument(validation.memory, "memory"),
         metavar="SIZE",
         help="memory of one job, e.g. 16GiB",
     )
@@ -178,10 +165,10 @@ def run_cli(args: argparse.Namespace) -> int:
         if options is None:
             settings, executor = config.settings_from_args(args), "thread"
         else:
-            from .cluster import resolve_cluster_device
+            from .cluster import preflight
             from .dask_engine import DaskEngine
 
-            device = resolve_cluster_device(options, args.device)
+            device = preflight(options, args.device)
             settings, executor = config.settings_from_args(args, device=device), DaskEngine(options)
         outcome = run_batch(
             args.submissions,

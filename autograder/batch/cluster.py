@@ -130,11 +130,8 @@ def _slurm_cluster(options: ClusterOptions) -> Any:
             kwargs[name] = str(files)
     try:
         cluster = SLURMCluster(**kwargs)
-    except ValueError as exc:  # no cores or memory in the flags nor in jobqueue.yaml
-        raise SettingsError(
-            f"--cluster slurm: {exc}; give --slurm-cores and --slurm-memory, or set cores and memory "
-            f"under jobqueue: slurm: in ~/.config/dask/jobqueue.yaml"
-        ) from None
+    except ValueError as exc:  # a value of jobqueue.yaml that dask-jobqueue refuses
+        raise SettingsError(f"--cluster slurm: {' '.join(str(exc).split())}") from None
     cluster.adapt(minimum_jobs=0, maximum_jobs=options.workers or 4)
     return cluster
 
@@ -151,29 +148,71 @@ def _join(address: str) -> Any:
         raise OSError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
 
+def _slurm_gpus(options: ClusterOptions) -> int:
+    """GPUs the worker of each Slurm job offers: ``--slurm-gres``, or the ``GPU`` resource that
+    ``worker-extra-args`` of ``jobqueue.yaml`` gives (``["--resources", "GPU=1"]``)."""
+    if options.gres is not None:
+        return options.gpus_per_job()
+    dask, _ = _dask()
+    args = [str(arg) for arg in dask.config.get("jobqueue.slurm.worker-extra-args", None) or []]
+    for flag, value in zip(args, args[1:]):
+        if flag == "--resources":
+            for name, _, count in (item.partition("=") for item in value.split(",")):
+                if name.strip() == GPU:
+                    return int(float(count))
+    return 0
+
+
 def _no_gpu(options: ClusterOptions) -> str:
     if options.scheduler is not None:
         return (
             f"no worker of the cluster at {options.scheduler} offers a GPU resource; start GPU workers with "
             f"`dask worker {options.scheduler} --resources {GPU}=1`"
         )
-    return "the Slurm jobs ask for no GPU: add --slurm-gres gpu:1"
+    return (
+        "the Slurm jobs ask for no GPU: add --slurm-gres gpu:1 (or give their workers the resource in "
+        f"jobqueue.yaml: worker-extra-args: [--resources, {GPU}=1])"
+    )
 
 
-def resolve_cluster_device(options: ClusterOptions, choice: str) -> str:
-    """``--device`` (auto, cpu, cuda) for the workers of the cluster, not for this machine: a
-    LocalCluster's are this machine's; Slurm workers have GPUs when the jobs ask for them; an existing
-    cluster's when its workers offer the ``GPU`` resource. ``cuda`` without GPUs is an error: its
-    training tasks would wait forever."""
+def _check_slurm_jobs(options: ClusterOptions) -> None:
+    """Refuse Slurm jobs whose cores or memory neither the flags nor ``jobqueue.yaml`` give."""
+    dask, _ = _dask()
+    missing = [
+        (flag, key)
+        for flag, key, value in (
+            ("--slurm-cores", "cores", options.cores),
+            ("--slurm-memory", "memory", options.memory),
+        )
+        if value is None and dask.config.get(f"jobqueue.slurm.{key}", None) is None
+    ]
+    if missing:
+        raise SettingsError(
+            f"--cluster slurm: the {' and '.join(key for _, key in missing)} of one worker job "
+            f"{'are' if len(missing) > 1 else 'is'} not set: give "
+            f"{' and '.join(flag for flag, _ in missing)}, or set them under jobqueue: slurm: in "
+            f"~/.config/dask/jobqueue.yaml"
+        )
+
+
+def preflight(options: ClusterOptions, choice: str) -> str:
+    """Check what can be checked before anything is written or started, and resolve ``--device``
+    (auto, cpu, cuda) for the workers of the cluster, not for this machine: a LocalCluster's are this
+    machine's; Slurm workers have GPUs when the jobs ask for them; an existing cluster's when its
+    workers offer the ``GPU`` resource. ``cuda`` without GPUs is an error: its training tasks would
+    wait forever."""
     if options.scheduler is None and options.kind == "local":
+        _dask()
         return resolve_device(choice)
+    if options.scheduler is None:
+        _check_slurm_jobs(options)
     if choice == "cpu":
         return choice
     if options.scheduler is not None:
         with _join(options.scheduler) as client:
             offered = _offers_gpu(client)
     else:
-        offered = options.gpus_per_job() > 0
+        offered = _slurm_gpus(options) > 0
     if choice == "cuda" and not offered:
         raise SettingsError(f"--device cuda: {_no_gpu(options)}")
     return "cuda" if offered else "cpu"

@@ -89,9 +89,9 @@ class DaskEngine:
     def _check_grader(self, graded: Graded, key: Any) -> None:
         """Refuse grades from a worker whose grader differs from this one (another copy of the kit)."""
         if graded.grader != self.identity:
-            where = self.client.who_has().get(key) or "a worker"
+            where = ", ".join(self.client.who_has().get(key) or ["a worker"])
             raise SettingsError(
-                f"{where} grades with another grader (version {graded.grader.get('version')}, checks "
+                f"the Dask worker {where} grades with another grader (version {graded.grader.get('version')}, checks "
                 f"{graded.grader.get('checks', '')[:12]}) than this client (version {self.identity['version']}, "
                 f"checks {self.identity['checks'][:12]}): install the same cnn-kit on every worker; "
                 f"finished students are kept"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from autograder import cli
-from autograder.batch.cluster import ClusterOptions
+from autograder.batch.cluster import ClusterOptions, preflight
 from autograder.batch.dask_engine import parts_of
 from autograder.batch.student import Graded, combine, failed
 from autograder.reasons import Reason
@@ -26,7 +26,8 @@ from autograder.validation import SettingsError
         (["--cluster", "slurm", "-j", "4"], "Slurm workers grade --slurm-cores at once"),
         (["--cluster", "slurm", "--slurm-gres", "tpu:1"], "expected gpu, gpu:COUNT or gpu:TYPE:COUNT, got 'tpu:1'"),
         (["--cluster", "slurm", "--slurm-walltime", "soon"], "expected Slurm's MINUTES, HH:MM:SS"),
-        (["--cluster", "slurm", "--device", "cuda"], "the Slurm jobs ask for no GPU: add --slurm-gres gpu:1"),
+        (["--cluster", "slurm", "--slurm-cores", "2", "--slurm-memory", "4GiB", "--device", "cuda"], "ask for no GPU"),
+        (["--cluster", "slurm", "--slurm-cores", "2"], "the memory of one worker job is not set: give --slurm-memory"),
     ],
 )
 def test_options_that_do_not_go_together_exit_2(tmp_path, capsys, options, message):
@@ -42,6 +43,19 @@ def test_gpus_per_slurm_job():
     assert ClusterOptions(kind="slurm", gres="gpu:a100:2").gpus_per_job() == 2
     with pytest.raises(SettingsError):
         ClusterOptions(kind="kubernetes")
+
+
+def test_the_device_follows_the_gpus_of_the_slurm_jobs():
+    """--device auto/cuda on Slurm: the GPUs the jobs ask for, by flag or in jobqueue.yaml."""
+    dask = pytest.importorskip("dask")
+    slurm = ClusterOptions(kind="slurm", cores=2, memory=4 << 30)
+    assert preflight(slurm, "auto") == "cpu"
+    assert preflight(ClusterOptions(kind="slurm", cores=2, memory=4 << 30, gres="gpu:1"), "auto") == "cuda"
+    with dask.config.set({"jobqueue.slurm.worker-extra-args": ["--lifetime", "55m", "--resources", "GPU=1"]}):
+        assert preflight(slurm, "cuda") == preflight(slurm, "auto") == "cuda"
+    with pytest.raises(SettingsError, match="ask for no GPU"):
+        preflight(slurm, "cuda")
+    assert preflight(ClusterOptions(kind="slurm", cores=2, memory=4 << 30, gres="gpu:1"), "cpu") == "cpu"
 
 
 def test_training_on_a_gpu_is_a_task_of_its_own():
