@@ -23,6 +23,7 @@ from ..reasons import Reason
 from ..settings import Settings
 from ..text import Text
 from ..validation import SettingsError
+from ..worker.sandbox import SandboxUnavailable
 from .cluster import GPU, ClusterOptions, connect
 from .discover import Student
 from .student import Graded, combine, failed, grade_submission, internal_error, pack
@@ -80,22 +81,29 @@ class DaskEngine:
 
     def __init__(self, options: ClusterOptions):
         self.options = options
+        #: A LocalCluster grades on this machine; an existing cluster's or Slurm's workers on theirs.
+        self.grades_here = options.scheduler is None and options.kind == "local"
         self.identity = grader_identity()
         self.client: Any = None
 
     def _in_flight(self) -> int:
         return max(MIN_IN_FLIGHT, 2 * sum(self.client.nthreads().values()))
 
-    def _check_grader(self, graded: Graded, key: Any) -> None:
-        """Refuse grades from a worker whose grader differs from this one (another copy of the kit)."""
-        if graded.grader != self.identity:
-            where = ", ".join(self.client.who_has().get(key) or ["a worker"])
-            raise SettingsError(
-                f"the Dask worker {where} grades with another grader (version {graded.grader.get('version')}, checks "
-                f"{graded.grader.get('checks', '')[:12]}) than this client (version {self.identity['version']}, "
-                f"checks {self.identity['checks'][:12]}): install the same cnn-kit on every worker; "
-                f"finished students are kept"
-            )
+    def _check_worker(self, graded: Graded, key: Any) -> None:
+        """Stop the batch on a worker that may not grade: one without the sandbox (it refused the
+        student's code, as ``grade`` does on such a machine) or one whose grader differs from this
+        one (another copy of the kit)."""
+        if not graded.refused and graded.grader == self.identity:
+            return
+        where = ", ".join(self.client.who_has().get(key) or ["a worker"])
+        if graded.refused:
+            raise SandboxUnavailable(Text(f"the Dask worker {where}: ", f"Dask 工作进程 {where}：") + graded.failure)
+        raise SettingsError(
+            f"the Dask worker {where} grades with another grader (version {graded.grader.get('version')}, checks "
+            f"{graded.grader.get('checks', '')[:12]}) than this client (version {self.identity['version']}, "
+            f"checks {self.identity['checks'][:12]}): install the same cnn-kit on every worker; "
+            f"finished students are kept"
+        )
 
     def _outcome(self, future: Any) -> Graded:
         from distributed import KilledWorker
@@ -158,7 +166,7 @@ class DaskEngine:
                 future = next(running)
                 student, index = owner.pop(future)
                 graded = self._outcome(future)
-                self._check_grader(graded, future.key)
+                self._check_worker(graded, future.key)
                 future.release()
                 collected[student.id][index] = graded
                 if all(part is not None for part in collected[student.id]):

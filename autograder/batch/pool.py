@@ -25,6 +25,7 @@ class LocalPool:
         if jobs < 1:
             raise SubmissionError(f"-j must be at least 1, got {jobs}")
         self.jobs, self.kind = jobs, kind
+        self.grades_here = True
 
     def grade(
         self, students: list[Student], settings: Settings, note: Callable[[str], None] | None = None

@@ -11,6 +11,8 @@ from typing import Any, Callable, Iterator, Protocol
 from ..files import clean_temporaries
 from ..load import SubmissionError
 from ..settings import Settings
+from ..worker.sandbox import SandboxUnavailable
+from ..worker.sandbox import require as require_sandbox
 from .discover import GRADEBOOK, Student, discover, fingerprint, submitted_at
 from .gradebook import GRADEBOOK_FORMATS, write_gradebook
 from .pool import LocalPool
@@ -21,6 +23,10 @@ from .student import Graded, one_line
 
 class Engine(Protocol):
     """What grades the students of a batch: ``LocalPool`` (``-j``) or ``DaskEngine`` (a cluster)."""
+
+    #: Student code runs on this machine (a local pool, a LocalCluster): the sandbox is required here
+    #: before anything is written. Elsewhere each worker's machine refuses for itself.
+    grades_here: bool
 
     def grade(
         self, students: list[Student], settings: Settings, note: Callable[[str], None]
@@ -66,8 +72,9 @@ def run_batch(
     """Grade every student of ``submissions`` into ``results`` under ``settings``; see the package docstring.
 
     ``executor``: ``"thread"`` or ``"process"`` (a local pool of ``jobs``), or an ``Engine``.
-    Raises ``SubmissionError`` (bad arguments) or ``OSError`` (unreadable ``submissions``, unwritable
-    ``results``) when the batch cannot run at all.
+    Raises ``SubmissionError`` (bad arguments), ``OSError`` (unreadable ``submissions``, unwritable
+    ``results``) or ``SandboxUnavailable`` (no student code may run here, or on a cluster's worker)
+    when the batch cannot run at all.
     """
     started = time.perf_counter()
     settings = settings or Settings()
@@ -77,6 +84,8 @@ def run_batch(
     if layout not in GRADEBOOK_FORMATS:
         raise SubmissionError(f"unknown gradebook format {layout!r}; choose from {', '.join(GRADEBOOK_FORMATS)}")
     engine = LocalPool(jobs, executor) if isinstance(executor, str) else executor
+    if engine.grades_here:
+        require_sandbox(settings.worker)
     exercises = list(settings.exercises)
     results.mkdir(parents=True, exist_ok=True)
     clean_temporaries(results)
@@ -97,6 +106,8 @@ def run_batch(
     graded_students = engine.grade(todo, settings, progress.note)
     try:
         for student, graded in graded_students:
+            if graded.refused:  # the grading machine has no sandbox: no student of this batch may run there
+                raise SandboxUnavailable(graded.failure)
             try:
                 meta = write_student(student, fingerprints[student.id], graded, settings, results)
             except OSError as exc:  # e.g. RESULTS_DIR became unwritable or full

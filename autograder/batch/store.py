@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write, save_attachments
+from ..inert import markdown_text
 from ..report import FORMATS, validate
 from ..settings import Settings
 from .discover import Student, submitted_at
@@ -40,7 +41,7 @@ def write_student(
     if graded.report is None:
         report = error_report(graded, settings, shown)
         heading, intro, advice = FEEDBACK_ERROR[settings.lang]
-        reason = one_line(graded.failure(settings.lang))
+        reason = markdown_text(one_line(graded.failure(settings.lang)))
         feedback = f"{heading.format(max=f'{report.max_score:g}')}\n\n**{intro}**: {reason}\n\n{advice}\n"
     else:
         report = graded.report

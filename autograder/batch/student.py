@@ -18,6 +18,7 @@ from ..registry import NAMES
 from ..runner import CheckResult, ExerciseResult, Report, grade
 from ..settings import Settings
 from ..text import Text
+from ..worker.sandbox import SandboxUnavailable
 from .discover import Student
 
 
@@ -33,6 +34,8 @@ class Graded:
     ``failure`` (with its ``reason``) says why the submission was not graded; ``retry`` marks a failure
     that is not the student's (a grader bug, lost cluster workers): the next run grades it again.
     ``grader`` is the provenance of the machine that graded (``provenance.grader_identity``).
+    ``refused``: that machine refused to run student code (no sandbox there, ``failure`` says what is
+    missing): not the student's doing, the batch stops.
     """
 
     report: Report | None
@@ -41,6 +44,7 @@ class Graded:
     retry: bool = False
     seconds: float = 0.0
     grader: dict[str, str] = field(default_factory=grader_identity)
+    refused: bool = False
 
     @property
     def status(self) -> str:
@@ -113,6 +117,8 @@ def grade_submission(submission: Submission, settings: Settings) -> Graded:
         report = grade(submission, settings)
     except SubmissionError as exc:
         return failed(str(exc), seconds=time.perf_counter() - started)
+    except SandboxUnavailable as exc:  # fail closed on this machine, as `grade` does
+        return Graded(None, exc.text, Reason.ENVIRONMENT, retry=True, refused=True)
     except Exception as exc:  # a grader bug or a resource problem: report it, retry on the next run
         return internal_error(exc, time.perf_counter() - started)
     report.submission = str(submission.path)

@@ -68,6 +68,9 @@ def test_key_is_what_a_stored_grade_depends_on():
     # the limits that can change a grade, and the grader itself
     assert Settings(worker=WorkerConfig(call_timeout=5)).key() != Settings().key()
     assert Settings(worker=WorkerConfig(sandbox="off")).key()["limits"]["sandbox"] == "off"
+    limits = Settings().key()["limits"]
+    assert limits["scratch_bytes"] == 256 << 20 and limits["scratch_files"] == 10_000  # the capped scratch too
+    assert Settings(worker=WorkerConfig(scratch_files=100)).key() != Settings().key()
     assert Settings().key()["grader"] == provenance.grader_identity()
     # where the data is, and the GPU (it follows the device), do not
     assert Settings(data_root="/elsewhere").key() == Settings().key()

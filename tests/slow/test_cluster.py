@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -310,6 +311,54 @@ def test_killed_dask_workers_are_retried_then_reported(tmp_path):
     after = {p.parent.name: p.stat().st_mtime_ns for p in results.glob("*/report.json")}
     assert {k: v for k, v in after.items() if k != "doomed"} == {k: v for k, v in before.items() if k != "doomed"}
     assert gradebook(results)["doomed"] == [FULL, "14", "12", "ok"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_worker_that_cannot_sandbox_refuses_the_batch(tmp_path):
+    """Fail closed on the worker's machine: a Dask worker that finds no bubblewrap (here a ``dask
+    worker`` whose PATH holds only the venv) refuses student code as ``grade`` does there; the batch
+    stops with exit status 2, the refusal names the worker, and no grade is written."""
+    copy_modules(ROOT / "exercises", tmp_path / "class" / "stub")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    dask = str(Path(sys.executable).parent / "dask")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"],
+        env=environment(),
+        **quiet,
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--name", "no-bwrap"],
+        env=environment(PATH=str(Path(sys.executable).parent)),
+        **quiet,
+    )
+    try:
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(1, timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-m", "autograder", "grade-all", tmp_path / "class", "--out", tmp_path / "results"]
+            + ["--scheduler", address, "--only", ONLY],
+            cwd=ROOT,
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            process.wait(timeout=60)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Refusing to run student code without the sandbox" in run.stderr
+    assert "the Dask worker tcp://127.0.0.1:" in run.stderr and "bubblewrap" in run.stderr
+    assert not (tmp_path / "results" / "stub").exists()
+    assert read_csv(tmp_path / "results" / "gradebook.csv") == [["student_id", "total", "corr2d", "pooling", "status"]]
 
 
 @pytest.fixture(scope="module")
