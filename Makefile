@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	fi
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(TORCH)
-	$(PY) -m pip install --quiet -e '.[instructor,insights,dev]'
+	$(PY) -m pip install --quiet -e '.[instructor,insights,dev,cluster]'
 	touch $@
 
 # The demo grades the kit's own files, which are trusted: where the sandbox cannot run (no

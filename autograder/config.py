@@ -174,8 +174,9 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """The ``Settings`` the options in ``args`` ask for (``SettingsError`` for an unusable device)."""
+def settings_from_args(args: argparse.Namespace, device: str | None = None) -> Settings:
+    """The ``Settings`` the options in ``args`` ask for (``SettingsError`` for an unusable device);
+    ``device``: already resolved elsewhere (against a cluster's workers rather than this machine)."""
     worker = dict(getattr(args, "worker_config", None) or {})
     if getattr(args, "memory", None) is not None:
         worker["memory_bytes"] = args.memory
@@ -187,7 +188,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         exercises=validation.exercises(args.only or ()),
         seed=args.seed,
         lang=args.lang,
-        device=resolve_device(args.device),
+        device=device or resolve_device(args.device),
         training_budget=args.training_budget,
         worker=dataclasses.replace(WorkerConfig(), **worker),
     )

@@ -29,3 +29,6 @@ class Reason(StrEnum):
     ENVIRONMENT = "environment"
     #: The whole submission could not be graded (unreadable, empty, a bad archive, ...).
     NOT_GRADED = "not_graded"
+    #: Not graded: the cluster worker grading the submission was lost every time it was tried
+    #: (``grade-all`` on Dask: killed, out of memory, pre-empted); graded again on the next run.
+    CLUSTER_WORKER_LOST = "cluster_worker_lost"

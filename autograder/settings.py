@@ -10,13 +10,19 @@ are the documented defaults. Values are checked by ``autograder/validation.py``.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import registry, validation
+from . import provenance, registry, validation
 
 #: A test hook in place of the sandbox: ``launcher(command, space) -> (command, cleanup)``.
 Launcher = Callable[[list[str], Any], "tuple[list[str], Callable[[], None] | None]"]
+
+
+#: ``WorkerConfig`` fields that cannot change a grade: where the data is, the GPU (it follows
+#: ``Settings.device``), the test hook and its environment.
+NOT_LIMITS = ("data_dir", "gpu", "launcher", "extra_env")
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,11 @@ class WorkerConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sandbox", validation.sandbox_mode(self.sandbox))
+
+    def limits(self) -> dict[str, Any]:
+        """The values that can change a grade (every field but where things are and test hooks), as JSON data."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in NOT_LIMITS}
+        return json.loads(json.dumps(values, default=str))
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,8 @@ class Settings:
             "lang": self.lang,
             "device": self.device,
             "training_budget": self.training_budget,
+            "grader": provenance.grader_identity(),
+            "limits": self.worker.limits(),
         }
 
 

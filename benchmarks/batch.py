@@ -1,15 +1,18 @@
-"""Benchmark: batch grading of a class (``autograde grade-all``), training excluded.
+"""Benchmark: batch grading of a class (``autograde grade-all``), training excluded unless ``--training``.
 
 Run: ``python benchmarks/batch.py`` (20 reference copies + 20 broken submissions, ``-j 2``).
-Prints the wall time of the batch and the per-submission mean and median (each student's own
-grading time, as recorded in its ``meta.json``). ``--compare`` instead grades a smaller class once
-with a thread pool and once with a process pool (the figures behind the default, see docs/batch.md).
+Prints the wall time of the batch, students per hour, and the per-submission mean and median (each
+student's own grading time, as recorded in its ``meta.json``). ``--executor dask --workers 2``
+grades on a LocalCluster of two worker processes instead of the thread pool (docs/scale.md).
+``--compare`` instead grades a smaller class once with a thread pool and once with a process pool
+(the figures behind the default, see docs/batch.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -19,12 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_batch import BROKEN, copy_modules, make_broken  # noqa: E402
-
 from autograder.batch import run_batch  # noqa: E402
 from autograder.batch.progress import Progress  # noqa: E402
 from autograder.registry import NAMES as EXERCISE_NAMES  # noqa: E402
 from autograder.settings import Settings  # noqa: E402
+from tests.slow.test_batch import BROKEN, copy_modules, make_broken  # noqa: E402
 
 
 def make_class(directory: Path, references: int, broken: int) -> None:
@@ -45,7 +47,8 @@ def figures(label: str, outcome, wall: float) -> None:
     full = sum(1 for m in metas if m["student_id"].startswith("ref") and m["score"] == m["max_score"])
     print(
         f"{label}: {len(metas)} submissions in {wall:.1f} s wall "
-        f"({wall / max(len(metas), 1):.2f} s per submission); per-submission grading time "
+        f"({wall / max(len(metas), 1):.2f} s per submission, {3600 * len(metas) / wall:.0f} students per hour; "
+        f"load average {os.getloadavg()[0]:.1f}); per-submission grading time "
         f"mean {statistics.mean(seconds):.1f} s, median {statistics.median(seconds):.1f} s; "
         f"reference copies mean {statistics.mean(refs):.1f} s, median {statistics.median(refs):.1f} s "
         f"({full}/{len(refs)} full marks)"
@@ -59,7 +62,18 @@ def figures(label: str, outcome, wall: float) -> None:
     )
 
 
-def run(submissions: Path, results: Path, jobs: int, only: list[str], executor: str, label: str) -> None:
+def engine(executor: str, jobs: int, workers: int):
+    """The executor of ``run_batch``: a local pool's name, or a LocalCluster of ``workers`` processes."""
+    if executor != "dask":
+        return executor
+    from autograder.batch.cluster import ClusterOptions
+    from autograder.batch.dask_engine import DaskEngine
+
+    os.environ["PYTHONPATH"] = str(ROOT)  # the workers grade with this checkout
+    return DaskEngine(ClusterOptions(workers=workers, threads=jobs))
+
+
+def run(submissions: Path, results: Path, jobs: int, only: list[str], executor, label: str) -> None:
     start = time.perf_counter()
     outcome = run_batch(
         submissions,
@@ -87,11 +101,14 @@ def main() -> None:
     parser.add_argument("--references", type=int, default=20)
     parser.add_argument("--broken", type=int, default=20)
     parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--executor", choices=("thread", "process"), default="thread")
+    parser.add_argument("--executor", choices=("thread", "process", "dask"), default="thread")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of the LocalCluster (dask)")
+    parser.add_argument("--training", action="store_true", help="grade training too (on the CPU)")
     parser.add_argument("--compare", action="store_true", help="thread pool vs process pool on a smaller class")
     args = parser.parse_args()
-    only = [name for name in EXERCISE_NAMES if name != "training"]
-    print(f"exercises: {','.join(only)} (of {','.join(EXERCISE_NAMES)}); -j {args.jobs}", flush=True)
+    only = [name for name in EXERCISE_NAMES if args.training or name != "training"]
+    label = f"{args.executor}, -j {args.jobs}" + (f", {args.workers} workers" if args.executor == "dask" else "")
+    print(f"exercises: {','.join(only)} (of {','.join(EXERCISE_NAMES)}); {label}", flush=True)
     with tempfile.TemporaryDirectory(prefix="cnnkit-bench-batch-") as scratch:
         scratch = Path(scratch)
         if args.compare:
@@ -113,8 +130,8 @@ def main() -> None:
             scratch / "results",
             args.jobs,
             only,
-            args.executor,
-            f"{args.executor} pool, -j {args.jobs}",
+            engine(args.executor, args.jobs, args.workers),
+            label,
         )
         start = time.perf_counter()
         again = run_batch(

@@ -31,6 +31,13 @@ class Progress:
             )
             self.bar.set_postfix_str("failures: 0")
 
+    def note(self, line: str) -> None:
+        """A line for the instructor (e.g. where the Dask dashboard is): above the bar, or on the stream."""
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=self.stream, flush=True)
+
     def finished(self, meta: dict[str, Any]) -> None:
         self.done += 1
         failed = meta["status"].startswith("error")

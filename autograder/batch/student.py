@@ -1,34 +1,25 @@
-"""One student of a batch: grade, write ``report.json``, ``feedback.md`` and ``meta.json``, and tell
-whether a student graded earlier is finished (resume)."""
+"""One student of a batch, graded into data: read the submission (``pack``), grade it on whatever
+machine runs the task (``grade_submission``), join the parts of a student graded as several tasks
+(``combine``). Nothing here writes a file: ``store`` writes the results, on the client only."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..checks import all_checks
-from ..files import atomic_write, save_attachments
-from ..inert import markdown_text
-from ..load import SubmissionError, preflight
+from ..load import Submission, SubmissionError, load_submission, preflight
 from ..load.archive import extract_zip, unwrap
+from ..provenance import grader_identity
 from ..reasons import Reason
-from ..report import FORMATS, validate
+from ..registry import NAMES
 from ..runner import CheckResult, ExerciseResult, Report, grade
 from ..settings import Settings
 from ..text import Text
-from .discover import Student, fingerprint, submitted_at
-
-#: Version of ``meta.json``; a run finds the meta data of another version unfinished.
-META_FORMAT = 2
-FEEDBACK_ERROR = {
-    "en": ("## cnn-kit grade: 0/{max}", "Your submission could not be graded", "Fix this and submit again."),
-    "zh": ("## cnn-kit 评分: 0/{max}", "你的提交无法评分", "请修正后重新提交。"),
-}
+from ..worker.sandbox import SandboxUnavailable
+from .discover import Student
 
 
 def one_line(text: str, limit: int = 240) -> str:
@@ -36,17 +27,34 @@ def one_line(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def error_report(reason: str, settings: Settings, submission: str) -> Report:
-    """A valid report in which every check of the selected exercises is an error with ``reason``."""
-    message = Text(f"not graded: {reason}", f"未评分：{reason}")
-    exercises = [
-        ExerciseResult(
-            e.name,
-            [CheckResult(c.name, c.title, "error", c.points, message, reason=Reason.NOT_GRADED) for c in e.checks],
-        )
-        for e in all_checks(settings.exercises)
-    ]
-    return Report(exercises=exercises, submission=submission, settings=settings)
+@dataclass
+class Graded:
+    """A student's grading as data, what a task returns: the report, or why there is none.
+
+    ``failure`` (with its ``reason``) says why the submission was not graded; ``retry`` marks a failure
+    that is not the student's (a grader bug, lost cluster workers): the next run grades it again.
+    ``grader`` is the provenance of the machine that graded (``provenance.grader_identity``).
+    ``refused``: that machine refused to run student code (no sandbox there, ``failure`` says what is
+    missing): not the student's doing, the batch stops.
+    """
+
+    report: Report | None
+    failure: Text | None = None
+    reason: Reason = Reason.NOT_GRADED
+    retry: bool = False
+    seconds: float = 0.0
+    grader: dict[str, str] = field(default_factory=grader_identity)
+    refused: bool = False
+
+    @property
+    def status(self) -> str:
+        """The gradebook status: ``ok``, ``incomplete`` or ``error: <reason>``."""
+        if self.failure is not None:
+            return f"error: {one_line(self.failure.en)}"
+        failure = import_failure(self.report)
+        if failure is not None:
+            return f"error: {one_line(failure)}"
+        return "incomplete" if self.report.incomplete else "ok"
 
 
 def import_failure(report: Report) -> str | None:
@@ -61,100 +69,98 @@ def import_failure(report: Report) -> str | None:
     return None
 
 
-def grade_student(student: Student, settings: Settings, results: Path) -> dict[str, Any]:
-    """Grade one student and write ``report.json``, ``feedback.md`` and ``meta.json``; never raises
-    for a broken submission. Returns the meta data (what the gradebook needs)."""
-    started = time.perf_counter()
-    folder = results / student.id
-    status, report, retry = "ok", None, False
-    shown = str(student.path)
-    try:
-        with tempfile.TemporaryDirectory(prefix="cnnkit-batch-") as scratch:
-            if student.problem is not None:
-                raise SubmissionError(student.problem)
-            root = student.path
-            if student.kind == "zip":
-                root = Path(scratch) / "submission"
-                root.mkdir()
-                extract_zip(student.path, root)
-                root = unwrap(root)
-            preflight(root)
-            report = grade(root, settings)
-            report.submission = shown
-            if report.incomplete:
-                status = "incomplete"
-            failure = import_failure(report)
-            if failure is not None:
-                status = f"error: {one_line(failure)}"
-    except SubmissionError as exc:
-        status = f"error: {one_line(str(exc))}"
-    except Exception as exc:  # a grader bug or a resource problem: report it, retry on the next run
-        status, retry = f"error: internal grader error: {one_line(f'{type(exc).__name__}: {exc}')}", True
-    if report is None:
-        report = error_report(status.removeprefix("error: "), settings, shown)
-        heading, intro, advice = FEEDBACK_ERROR[settings.lang]
-        feedback = (
-            f"{heading.format(max=f'{report.max_score:g}')}\n\n**{intro}**: "
-            f"{markdown_text(status.removeprefix('error: '))}\n\n{advice}\n"
+def failed(message: str, reason: Reason = Reason.NOT_GRADED, retry: bool = False, seconds: float = 0.0) -> Graded:
+    """A ``Graded`` without a report: ``message`` (English, as the loaders say it) is why."""
+    return Graded(None, Text(message, message), reason, retry, seconds)
+
+
+def internal_error(exc: BaseException, seconds: float = 0.0) -> Graded:
+    """A grader bug or a resource problem: reported, and graded again on the next run."""
+    return failed(f"internal grader error: {type(exc).__name__}: {exc}", retry=True, seconds=seconds)
+
+
+def error_report(graded: Graded, settings: Settings, submission: str) -> Report:
+    """A valid report in which every check of the selected exercises is an error with the failure."""
+    message = Text("not graded: ", "未评分：") + graded.failure
+    exercises = [
+        ExerciseResult(
+            e.name,
+            [CheckResult(c.name, c.title, "error", c.points, message, reason=graded.reason) for c in e.checks],
         )
-    else:
-        feedback = FORMATS["markdown"](report)
-        for exercise, name in save_attachments(report, folder):
-            feedback += f"\n![{exercise}: {name}]({name})\n"
-    data = report.to_dict()
-    report_text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    score = 0.0 if status.startswith("error") else float(data["score"])
-    meta = {
-        "format": META_FORMAT,
-        "student_id": student.id,
-        "source": shown,
-        "kind": student.kind,
-        "fingerprint": fingerprint(student),
-        **settings.key(),
-        "status": status,
-        "score": score,
-        "max_score": float(data["max_score"]),
-        "exercise_scores": {
-            e["name"]: (0.0 if status.startswith("error") else float(e["score"])) for e in data["exercises"]
-        },
-        "submitted_at": submitted_at(student),
-        "graded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "seconds": round(time.perf_counter() - started, 3),
-        "retry": retry,
-        "report_sha256": hashlib.sha256(report_text.encode("utf-8")).hexdigest(),
-    }
-    atomic_write(folder / "report.json", report_text)
-    atomic_write(folder / "feedback.md", feedback)
-    atomic_write(folder / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
-    return meta
+        for e in all_checks(settings.exercises)
+    ]
+    return Report(exercises=exercises, submission=submission, settings=settings)
 
 
-def grade_in_child(student: Student, settings: Settings, results: Path) -> dict[str, Any]:
+def pack(student: Student) -> Submission:
+    """The student's exercise modules as bytes, ready to be graded anywhere (a zip is extracted into a
+    temporary folder, removed before returning); ``SubmissionError`` when it cannot be graded."""
+    if student.problem is not None:
+        raise SubmissionError(student.problem)
+    with tempfile.TemporaryDirectory(prefix="cnnkit-batch-") as scratch:
+        root = student.path
+        if student.kind == "zip":
+            root = Path(scratch) / "submission"
+            root.mkdir()
+            extract_zip(student.path, root)
+            root = unwrap(root)
+        preflight(root)
+        submission = load_submission(root)
+    submission.path = student.path
+    return submission
+
+
+def grade_submission(submission: Submission, settings: Settings) -> Graded:
+    """Grade a packed submission here (in this machine's sandbox); never raises for a broken one."""
+    started = time.perf_counter()
+    try:
+        report = grade(submission, settings)
+    except SubmissionError as exc:
+        return failed(str(exc), seconds=time.perf_counter() - started)
+    except SandboxUnavailable as exc:  # fail closed on this machine, as `grade` does
+        return Graded(None, exc.text, Reason.ENVIRONMENT, retry=True, refused=True)
+    except Exception as exc:  # a grader bug or a resource problem: report it, retry on the next run
+        return internal_error(exc, time.perf_counter() - started)
+    report.submission = str(submission.path)
+    return Graded(report, seconds=time.perf_counter() - started)
+
+
+def grade_student(student: Student, settings: Settings) -> Graded:
+    """``pack`` and ``grade_submission`` in one call (the local pool's task); never raises."""
+    started = time.perf_counter()
+    try:
+        submission = pack(student)
+    except SubmissionError as exc:
+        return failed(str(exc), seconds=time.perf_counter() - started)
+    except Exception as exc:
+        return internal_error(exc, time.perf_counter() - started)
+    graded = grade_submission(submission, settings)
+    graded.seconds = time.perf_counter() - started
+    return graded
+
+
+def grade_in_child(student: Student, settings: Settings) -> Graded:
     """``grade_student`` in a process of a pool: one thread for the parent's oracles."""
     import torch
 
     torch.set_num_threads(1)
-    return grade_student(student, settings, results)
+    return grade_student(student, settings)
 
 
-def finished(student: Student, settings: Settings, results: Path) -> dict[str, Any] | None:
-    """The meta data of a finished report for ``student`` under ``settings``, else None."""
-    folder = results / student.id
-    try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        report_bytes = (folder / "report.json").read_bytes()
-        if not (folder / "feedback.md").is_file():
-            return None
-    except (OSError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("format") != META_FORMAT or meta.get("retry"):
-        return None
-    if any(meta.get(k) != v for k, v in settings.key().items()) or meta.get("fingerprint") != fingerprint(student):
-        return None
-    if hashlib.sha256(report_bytes).hexdigest() != meta.get("report_sha256"):
-        return None
-    try:
-        validate(json.loads(report_bytes))
-    except Exception:
-        return None
-    return meta
+def combine(parts: list[Graded], settings: Settings) -> Graded:
+    """One student's parts (graded as separate tasks, e.g. training on a GPU worker) as one ``Graded``:
+    the exercises in table order; the first failure of a part stands for the whole."""
+    seconds = sum(p.seconds for p in parts)
+    for part in parts:
+        if part.failure is not None:
+            return Graded(None, part.failure, part.reason, any(p.retry for p in parts), seconds, part.grader)
+    reports = [p.report for p in parts]
+    exercises = sorted((e for r in reports for e in r.exercises), key=lambda e: NAMES.index(e.name))
+    report = Report(
+        exercises=exercises,
+        submission=reports[0].submission,
+        settings=settings,
+        sandbox="; ".join(dict.fromkeys(r.sandbox for r in reports)),
+        seconds=sum(r.seconds for r in reports),
+    )
+    return Graded(report, seconds=seconds, grader=parts[0].grader)

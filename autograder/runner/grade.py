@@ -147,20 +147,24 @@ def run_exercise(
     return ExerciseResult(exercise.name, results, output="".join(outputs)[-16384:], attachments=attachments)
 
 
-def grade(path: str | Path, settings: Settings | None = None, **changes: Any) -> Report:
-    """Grade the submission at ``path`` under ``settings`` (the defaults, with ``changes`` applied,
-    e.g. ``grade(path, exercises=["corr2d"])``); raise ``SubmissionError`` if it cannot be read and
-    ``sandbox.SandboxUnavailable`` if its code could not be isolated here (nothing runs then)."""
+def grade(path: str | Path | Submission, settings: Settings | None = None, **changes: Any) -> Report:
+    """Grade the submission at ``path`` (or one already read, e.g. sent to a cluster worker) under
+    ``settings`` (the defaults, with ``changes`` applied, e.g. ``grade(path, exercises=["corr2d"])``);
+    raise ``SubmissionError`` if it cannot be read and ``sandbox.SandboxUnavailable`` if its code could
+    not be isolated here (nothing runs then)."""
     settings = (settings or Settings()).replace(**changes) if changes else (settings or Settings())
     sandbox.require(settings.worker)
     # The parent's oracles are tiny: one thread spares each of them the thread hand-off and
     # leaves the cores to the workers.
     torch.set_num_threads(1)
     started = time.perf_counter()
-    submission = load_submission(path)
+    submission = path if isinstance(path, Submission) else load_submission(path)
     selected = all_checks(settings.exercises)
     report = Report(
-        exercises=[], submission=str(path), settings=settings, sandbox=sandbox.describe_isolation(settings.worker)
+        exercises=[],
+        submission=str(path.path if isinstance(path, Submission) else path),
+        settings=settings,
+        sandbox=sandbox.describe_isolation(settings.worker),
     )
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
         pool = WorkerPool(submission, Path(scratch) / "submission", settings.worker)

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder import cli
+from autograder import cli, provenance
 from autograder.batch import discover, gradebook, student
 from autograder.checks import all_checks
 from autograder.load import SubmissionError
 from autograder.load.archive import extract_zip, unwrap
+from autograder.reasons import Reason
 from autograder.report import validate
+from autograder.report.schema import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 AVAILABLE = [e.name for e in all_checks()]
@@ -159,8 +161,8 @@ def test_internal_errors_do_not_stop_the_batch_and_are_retried(tmp_path, monkeyp
         copy_modules(ROOT / "solutions", submissions / name)
     calls = []
 
-    def broken_grader(path, settings):
-        calls.append(Path(path).name)
+    def broken_grader(submission, settings):
+        calls.append(submission.path.name)
         raise RuntimeError("boom")
 
     monkeypatch.setattr(student, "grade", broken_grader)
@@ -172,3 +174,26 @@ def test_internal_errors_do_not_stop_the_batch_and_are_retried(tmp_path, monkeyp
     validate(json.loads((tmp_path / "out" / "a" / "report.json").read_text()))
     out = grade_all_here(capsys, submissions, "--out", tmp_path / "out", "--only", "corr2d")
     assert "2 graded, 0 already finished" in out and len(calls) == 4
+
+
+def test_a_changed_grader_or_limit_grades_again(tmp_path, monkeypatch, capsys):
+    """The resume key holds the grader (its version, the hash of the hidden checks and the
+    reference) and the limits: a rerun after any of them changed grades again."""
+    (tmp_path / "class" / "empty").mkdir(parents=True)  # graded (as an error) without any worker
+    out, only = tmp_path / "out", ["--only", "corr2d"]
+    assert "1 graded" in grade_all_here(capsys, tmp_path / "class", "--out", out, *only)
+    assert "0 graded, 1 already finished" in grade_all_here(capsys, tmp_path / "class", "--out", out, *only)
+    meta = json.loads((out / "empty" / "meta.json").read_text())
+    assert meta["grader"] == provenance.grader_identity() and meta["limits"]["call_timeout"] == 20.0
+    monkeypatch.setattr(provenance, "checks_hash", lambda: "updated checks")
+    assert "1 graded" in grade_all_here(capsys, tmp_path / "class", "--out", out, *only)
+    assert json.loads((out / "empty" / "meta.json").read_text())["grader"]["checks"] == "updated checks"
+    monkeypatch.setattr(provenance, "grader_version", lambda: "9.9.9")
+    assert "1 graded" in grade_all_here(capsys, tmp_path / "class", "--out", out, *only)
+    assert "1 graded" in grade_all_here(capsys, tmp_path / "class", "--out", out, *only, "--timeout", "7")
+    assert "0 graded" in grade_all_here(capsys, tmp_path / "class", "--out", out, *only, "--timeout", "7")
+
+
+def test_every_reason_code_is_in_the_report_schema():
+    check = schema()["properties"]["exercises"]["items"]["properties"]["checks"]["items"]["properties"]
+    assert check["reason"]["enum"] == [None, *(reason.value for reason in Reason)]

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import shutil
+from pathlib import Path
 
 import pytest
 
-from autograder import cli, config, validation
+from autograder import cli, config, provenance, validation
 from autograder.settings import Settings, WorkerConfig
 from autograder.validation import SettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sizes():
@@ -58,9 +63,32 @@ def test_the_worker_follows_the_run():
 
 
 def test_key_is_what_a_stored_grade_depends_on():
-    assert Settings().key() == Settings(worker=WorkerConfig(call_timeout=5)).key()
     assert Settings(seed=1).key() != Settings().key()
     assert Settings(exercises=["corr2d"]).key()["exercises"] == ["corr2d"]
+    # the limits that can change a grade, and the grader itself
+    assert Settings(worker=WorkerConfig(call_timeout=5)).key() != Settings().key()
+    assert Settings(worker=WorkerConfig(sandbox="off")).key()["limits"]["sandbox"] == "off"
+    limits = Settings().key()["limits"]
+    assert limits["scratch_bytes"] == 256 << 20 and limits["scratch_files"] == 10_000  # the capped scratch too
+    assert Settings(worker=WorkerConfig(scratch_files=100)).key() != Settings().key()
+    assert Settings().key()["grader"] == provenance.grader_identity()
+    # where the data is, and the GPU (it follows the device), do not
+    assert Settings(data_root="/elsewhere").key() == Settings().key()
+    assert Settings(worker=WorkerConfig(gpu=True)).key() == Settings().key()
+    assert json.loads(json.dumps(Settings().key())) == Settings().key()  # stored in meta.json as it is
+
+
+def test_the_checks_hash_follows_every_file_of_the_checks(tmp_path):
+    checks = tmp_path / "checks"
+    shutil.copytree(ROOT / "autograder" / "checks", checks, ignore=shutil.ignore_patterns("__pycache__"))
+    before = provenance.hash_folders({"checks": checks})
+    assert before == provenance.hash_folders({"checks": ROOT / "autograder" / "checks"})
+    (checks / "__pycache__").mkdir(exist_ok=True)
+    (checks / "__pycache__" / "x.pyc").write_bytes(b"cache")
+    assert provenance.hash_folders({"checks": checks}) == before
+    calibration = checks / "training" / "calibration.json"
+    calibration.write_text(calibration.read_text() + " ")
+    assert provenance.hash_folders({"checks": checks}) != before
 
 
 def test_config_file(tmp_path):
