@@ -81,6 +81,10 @@ REASONS = {
     Reason.INTERNAL_ERROR: Text("a bug in the grader (not the student's fault)", "评分程序的错误（不是学生的问题）"),
     Reason.ENVIRONMENT: Text("the machine lacked something (data set, GPU)", "机器缺少所需条件（数据集、GPU）"),
     Reason.NOT_GRADED: Text("the whole submission could not be graded", "整个提交无法评分"),
+    Reason.CLUSTER_WORKER_LOST: Text(
+        "the cluster worker grading it was lost every time (graded again on the next run)",
+        "评分它的集群工作进程每次都丢失（下次运行时重新评分）",
+    ),
 }
 #: Failure examples are cut to this many characters (a counterexample tensor can be long).
 EXAMPLE_CHARS = 600
