@@ -293,6 +293,8 @@ def random_start(ctx: Context) -> None:
     "在随机形状上 forward(x) 等于 corr2d(x, weight) + bias（与 F.conv2d 比较）",
 )
 def forward(ctx: Context) -> None:
+    # All or nothing: a layer wrong for some kernel shapes is wrong, whatever share of the drawn
+    # shapes it survives.
     @ctx.given(S.conv_layer_case())
     def prop(case):
         kernel_size, X, W, b, G = case
@@ -310,6 +312,8 @@ def forward(ctx: Context) -> None:
     "梯度能传到 weight 和 bias，且与经 F.conv2d 自动求导的结果一致",
 )
 def gradients(ctx: Context) -> None:
+    # All or nothing: each example compares both gradients at once, and a gradient that is wrong
+    # for some shapes is wrong, whatever share of the drawn shapes it survives.
     @ctx.given(S.conv_layer_case(), max_examples=max(5, ctx.settings.max_examples // 2))
     def prop(case):
         kernel_size, X, W, b, G = case
