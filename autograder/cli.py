@@ -1,9 +1,10 @@
 """Command line: a thin layer over the API functions, whose defaults it shows and reuses.
 
 ``grade`` is ``runner.grade``; ``grade-all`` is ``batch.run_batch``; ``release``, ``gradescope build``
-and ``nbgrader build`` are ``ship`` and ``nbgrader``. Exit status: 0 when the command completed
-(whatever the score), 1 when ``--fail-under`` (a percentage of the points graded) is not met, 2 when
-it could not run (bad arguments, unreadable submission, unusable settings).
+and ``nbgrader build`` are ``ship`` and ``nbgrader``; ``sandbox`` says what isolation student code
+would get here. Exit status: 0 when the command completed (whatever the score), 1 when
+``--fail-under`` (a percentage of the points graded) is not met, 2 when it could not run (bad
+arguments, unreadable submission, unusable settings, no sandbox for student code).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from pathlib import Path
 
 from . import config, validation
 from .files import atomic_write, save_attachments
+from .inert import visible
 from .load import SubmissionError
 from .report import FORMATS
 from .validation import SettingsError
+from .worker.sandbox import SandboxUnavailable, describe_isolation, refusal
 
 EXAMPLES = """examples:
   autograde grade exercises/                      grade a filled-in copy of exercises/
@@ -79,6 +82,26 @@ def add_grade_parser(commands: argparse._SubParsersAction) -> None:
     g.set_defaults(handler=run_grade)
 
 
+def add_sandbox_parser(commands: argparse._SubParsersAction) -> None:
+    s = commands.add_parser(
+        "sandbox",
+        help="say what isolation student code gets on this machine (exit 2 where grading would refuse)",
+        description="Print the report header's sandbox line for these settings; where the sandbox "
+        "cannot isolate student code, print what is missing and how to fix it, and exit with status 2.",
+    )
+    config.add_settings_options(s)
+    s.set_defaults(handler=run_sandbox)
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    settings = config.settings_from_args(args)
+    print(describe_isolation(settings.worker), flush=True)
+    problem = refusal(settings.worker)
+    if problem is not None:
+        raise problem
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import batch, nbgrader, ship
 
@@ -91,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_grade_parser(commands)
+    add_sandbox_parser(commands)
     batch.add_parser(commands)
     nbgrader.add_parser(commands)
     ship.add_parsers(commands)
@@ -120,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return args.handler(args)
+    except SandboxUnavailable as exc:
+        print(f"autograde {args.command}: {exc.text(getattr(args, 'lang', 'en'))}", file=sys.stderr)
+        return 2
     except (SubmissionError, SettingsError, OSError) as exc:
-        print(f"autograde {args.command}: error: {exc}", file=sys.stderr)
+        print(f"autograde {args.command}: error: {visible(str(exc))}", file=sys.stderr)
         return 2

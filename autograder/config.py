@@ -4,7 +4,7 @@
 A configuration file looks like this (every key is optional)::
 
     [limits]
-    memory = "2GiB"        # data memory of one worker (RLIMIT_DATA)
+    memory = "2GiB"        # memory of one worker: each process (RLIMIT_DATA) and all together (cgroup)
     call_timeout = 30      # seconds one call of student code may take (training has its own budget)
     exercise_time = 180    # wall-clock seconds of all the checks of one exercise (training adds its run's limit)
     submission_time = 1200 # wall-clock seconds of a whole submission
@@ -12,12 +12,13 @@ A configuration file looks like this (every key is optional)::
     cpu_seconds = 900      # CPU seconds of one worker (RLIMIT_CPU)
     file_size = "64MiB"    # largest file a worker may write (RLIMIT_FSIZE)
     open_files = 256       # RLIMIT_NOFILE
-    processes = 512        # RLIMIT_NPROC: processes and threads of uid 65534 on the whole machine
+    processes = 512        # processes and threads of one worker (cgroup) and of uid 65534 (RLIMIT_NPROC)
     output = "64KiB"       # worker output kept for the report
-    tmp_size = "64MiB"     # the private /tmp inside bubblewrap (in memory)
+    scratch_size = "256MiB"   # a worker's home and /tmp together (a tmpfs, in memory)
+    scratch_files = 10000     # files and folders a worker may create there
 
     [sandbox]
-    bubblewrap = "auto"    # "auto": use bwrap when it works; "off" (or false): never
+    bubblewrap = "auto"    # "auto": the sandbox, refusing to grade where it cannot work; "off" (or false): none
     data = "/path/to/fashion-mnist"   # the folder whose training files the worker may read
 """
 
@@ -46,7 +47,8 @@ LIMITS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "open_files": ("open_files", validation.count),
     "processes": ("processes", validation.count),
     "output": ("output_cap", validation.size),
-    "tmp_size": ("tmp_bytes", validation.size),
+    "scratch_size": ("scratch_bytes", validation.size),
+    "scratch_files": ("scratch_files", validation.count),
 }
 SANDBOX_KEYS = ("bubblewrap", "data")
 
@@ -183,7 +185,9 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
     limits.add_argument(
         "--no-sandbox",
         action="store_true",
-        help="do not use bubblewrap even where it works (the report header says what is missing)",
+        help="run the code without the sandbox: for trusted code only, e.g. the reference solutions "
+        "(without this option, grading refuses to run where the sandbox cannot work; the report "
+        "header says NOT sandboxed)",
     )
 
 

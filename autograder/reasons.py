@@ -17,6 +17,8 @@ class Reason(StrEnum):
     CRASHED = "crashed"
     #: The submission's code did not answer within its time limit.
     TIMEOUT = "timeout"
+    #: The worker's processes together went over its memory cap (its cgroup) and were killed.
+    MEMORY_LIMIT = "memory_limit"
     #: The worker broke the grader's protocol (garbage or forged messages).
     PROTOCOL = "protocol"
     #: Not run: the submission's code had already stopped two workers in this exercise.

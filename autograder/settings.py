@@ -36,7 +36,7 @@ class WorkerConfig:
     threads: int = 1
     #: Bytes of a worker's output kept for the report.
     output_cap: int = 64 * 1024
-    #: Data memory of one worker process (RLIMIT_DATA).
+    #: Memory of one worker: of each process (RLIMIT_DATA) and of all its processes together (its cgroup).
     memory_bytes: int = 3 << 30
     #: CPU seconds of one worker (RLIMIT_CPU).
     cpu_seconds: int = 900
@@ -44,11 +44,13 @@ class WorkerConfig:
     file_bytes: int = 64 << 20
     #: Open files of one worker (RLIMIT_NOFILE).
     open_files: int = 256
-    #: Most processes (threads included) of the unprivileged worker user (RLIMIT_NPROC).
+    #: Most processes (threads included) of one worker (its cgroup) and of the worker user (RLIMIT_NPROC).
     processes: int = 512
-    #: Size of the private /tmp (a tmpfs, in memory) inside bubblewrap.
-    tmp_bytes: int = 64 << 20
-    #: "auto": bubblewrap when it works; "off": never (``--no-sandbox``).
+    #: Size of a worker's writable space, its home and /tmp together (a tmpfs, in memory).
+    scratch_bytes: int = 256 << 20
+    #: Files and folders a worker may create in that space.
+    scratch_files: int = 10_000
+    #: "auto": the sandbox, and no grading where it cannot isolate; "off": none, for trusted code (``--no-sandbox``).
     sandbox: str = "auto"
     #: The Fashion-MNIST folder to show the worker (training files only); None: the usual look-up.
     data_dir: str | None = None

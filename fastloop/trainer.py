@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from cnnkit import progress
+from solutions.training import init_weights
 
 from .train_step import DeviceTimer, TrainStep, read_sums
 
@@ -27,12 +28,6 @@ def evaluate_accuracy_gpu(net: nn.Module, data_iter, device=None) -> float:
     if total == 0:
         raise ValueError("data_iter yielded no examples")
     return correct.item() / total
-
-
-def init_weights(m: nn.Module) -> None:
-    """Xavier-uniform initialisation of linear and convolutional weights, as in the book."""
-    if type(m) in (nn.Linear, nn.Conv2d):
-        nn.init.xavier_uniform_(m.weight)
 
 
 def train_ch6(net: nn.Module, train_iter, test_iter, num_epochs: int, lr: float, device) -> dict:

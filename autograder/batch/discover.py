@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..load.archive import IGNORED_NAMES
+from ..load.directory import link_problem
 
 GRADEBOOK = "gradebook.csv"
 
@@ -30,7 +31,10 @@ def discover(submissions: Path, results: Path | None = None) -> list[Student]:
             continue
         if skip is not None and entry.resolve() == skip:
             continue
-        if entry.is_dir():
+        problem = link_problem(entry, "the submission")
+        if problem is not None:
+            student = Student(entry.stem or entry.name, entry, "file", problem)
+        elif entry.is_dir():
             student = Student(entry.name, entry, "dir")
         elif entry.suffix.lower() == ".zip" and entry.is_file():
             student = Student(entry.stem, entry, "zip")

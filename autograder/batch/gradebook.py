@@ -1,4 +1,5 @@
-"""The class gradebook, in the layout the course's tools read: the kit's own, nbgrader's export, Canvas."""
+"""The class gradebook, in the layout the course's tools read: the kit's own, nbgrader's export, Canvas.
+Text cells (student ids, statuses) are written so that no spreadsheet evaluates them as formulas."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..files import atomic_write
+from ..inert import spreadsheet_cell
 
 GRADEBOOK_FORMATS = ("kit", "nbgrader", "canvas")
 #: The header ``nbgrader export`` writes (nbgrader/plugins/export.py, CsvExportPlugin), in order.
@@ -75,5 +77,6 @@ def write_gradebook(
     path: Path, metas: Sequence[dict[str, Any]], exercises: Sequence[str], layout: str = "kit", assignment: str = "cnn"
 ) -> None:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(gradebook_rows(metas, exercises, layout, assignment))
+    rows = [[spreadsheet_cell(cell) for cell in row] for row in gradebook_rows(metas, exercises, layout, assignment)]
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     atomic_write(path, buffer.getvalue())

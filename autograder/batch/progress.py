@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ..inert import one_line
 from .gradebook import points_text
 
 
@@ -35,8 +36,8 @@ class Progress:
         failed = meta["status"].startswith("error")
         self.failures += failed
         line = (
-            f"[{self.done}/{self.total}] {meta['student_id']}: {points_text(meta['score'])}/"
-            f"{points_text(meta['max_score'])} {meta['status']} ({meta['seconds']:.1f} s)"
+            f"[{self.done}/{self.total}] {one_line(meta['student_id'])}: {points_text(meta['score'])}/"
+            f"{points_text(meta['max_score'])} {one_line(meta['status'])} ({meta['seconds']:.1f} s)"
         )
         if self.bar is not None:
             if failed:

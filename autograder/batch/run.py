@@ -13,6 +13,7 @@ from typing import Any, Callable
 from ..files import clean_temporaries
 from ..load import SubmissionError
 from ..settings import Settings
+from ..worker.sandbox import require as require_sandbox
 from .discover import GRADEBOOK, Student, discover, submitted_at
 from .gradebook import GRADEBOOK_FORMATS, write_gradebook
 from .progress import Progress
@@ -60,11 +61,12 @@ def run_batch(
 ) -> BatchResult:
     """Grade every student of ``submissions`` into ``results`` under ``settings``; see the package docstring.
 
-    Raises ``SubmissionError`` (bad arguments) or ``OSError`` (unreadable ``submissions``, unwritable
-    ``results``) when the batch cannot run at all.
+    Raises ``SubmissionError`` (bad arguments), ``OSError`` (unreadable ``submissions``, unwritable
+    ``results``) or ``SandboxUnavailable`` (no student code may run here) when the batch cannot run at all.
     """
     started = time.perf_counter()
     settings = settings or Settings()
+    require_sandbox(settings.worker)
     submissions, results = Path(submissions), Path(results)
     if not submissions.is_dir():
         raise SubmissionError(f"{submissions} is not a directory of submissions")

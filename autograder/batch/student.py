@@ -13,6 +13,7 @@ from typing import Any
 
 from ..checks import all_checks
 from ..files import atomic_write, save_attachments
+from ..inert import markdown_text
 from ..load import SubmissionError, preflight
 from ..load.archive import extract_zip, unwrap
 from ..reasons import Reason
@@ -94,7 +95,7 @@ def grade_student(student: Student, settings: Settings, results: Path) -> dict[s
         heading, intro, advice = FEEDBACK_ERROR[settings.lang]
         feedback = (
             f"{heading.format(max=f'{report.max_score:g}')}\n\n**{intro}**: "
-            f"{status.removeprefix('error: ')}\n\n{advice}\n"
+            f"{markdown_text(status.removeprefix('error: '))}\n\n{advice}\n"
         )
     else:
         feedback = FORMATS["markdown"](report)

@@ -364,6 +364,11 @@ def worker_failure(exc: WorkerError) -> Text:
             f"Your code did not finish in time ({exc.detail}); look for an endless loop.",
             f"代码未能在限定时间内结束（{exc.detail}）；请检查是否有死循环。",
         )
+    if exc.reason == "memory_limit":
+        return Text(
+            f"Your code used too much memory ({exc.detail}); all its processes were stopped.",
+            f"代码占用内存过多（{exc.detail_zh}）；其所有进程均已被终止。",
+        )
     if exc.reason == "crashed":
         return Text(
             f"Your code stopped the Python process ({exc.detail}).", f"代码使 Python 进程终止（{exc.detail}）。"

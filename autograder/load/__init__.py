@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .directory import MAX_MODULE_BYTES, SubmissionError, module_directory, preflight, read_modules
+from .directory import MAX_MODULE_BYTES, SubmissionError, module_directory, preflight, read_modules, refuse_link
 
 __all__ = [
     "MAX_MODULE_BYTES",
@@ -36,6 +36,7 @@ def load_submission(path: str | Path) -> Submission:
     from . import notebook
 
     path = Path(path)
+    refuse_link(path, "the submission")
     if notebook.is_notebook_submission(path):
         try:
             return Submission(path=path, files=notebook.notebook_files(path)[0])

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import registry
-from .directory import MAX_MODULE_BYTES, has_modules
+from .directory import MAX_MODULE_BYTES, has_modules, link_problem
 
 MAX_NOTEBOOK_BYTES = 64 << 20
 #: Cell ids (nbgrader ``grade_id``), per exercise module ``m``: the student's module (a solution
@@ -61,14 +61,18 @@ def is_notebook_submission(path: Path) -> bool:
 
 
 def _notebooks_in(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.ipynb") if p.is_file() and not p.is_symlink())
+    return sorted(p for p in directory.glob("*.ipynb") if p.is_file() or p.is_symlink())
 
 
 # --------------------------------------------------------------------------- reading one notebook
 
 
 def read_cells(path: Path) -> list[Cell]:
-    """Our code cells of one notebook, in order; ``NotebookError`` if the file is not a usable notebook."""
+    """Our code cells of one notebook, in order; ``NotebookError`` if the file is not a usable notebook
+    (a symbolic link is never followed)."""
+    problem = link_problem(path, "the notebook")
+    if problem is not None:
+        raise NotebookError(problem)
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:

@@ -18,6 +18,8 @@ import warnings
 from pathlib import Path
 
 from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
+from ..inert import visible
+from ..worker.sandbox import SandboxUnavailable
 
 
 def grade_notebook(notebook: Path, exercise: str, budget: str, lang: str) -> dict:
@@ -45,14 +47,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", choices=("en", "zh"), default="en")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    status = 0
     try:
         result = grade_notebook(args.notebook, args.exercise, args.training_budget, args.lang)
+    except SandboxUnavailable as exc:  # the cell says what is missing and how to fix it
+        result, status = {"error": exc.text(args.lang)}, 2
     except Exception as exc:  # reported in the cell: the type and message only, no traceback
-        result = {"error": f"the grader could not grade {args.notebook.name}: {type(exc).__name__}: {exc}"}
+        result = {"error": visible(f"the grader could not grade {args.notebook.name}: {type(exc).__name__}: {exc}")}
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, args.out)
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Render a Report for people (text, Markdown) and for CI systems (JSON, JUnit XML, Gradescope)."""
+"""Render a Report for people (text, Markdown) and for CI systems (JSON, JUnit XML, Gradescope).
+
+What the submission wrote (messages, output, names) is made inert for each format by ``inert``."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from .. import registry
+from ..inert import markdown_code, markdown_text, one_line, visible, xml_text
 from ..runner.results import Report
 
 HEADINGS = {
@@ -54,7 +57,7 @@ MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "skip
 def _notes(report: Report, lang: str) -> list[str]:
     """What passing checks measured (e.g. the trained network's test accuracy), one line each."""
     return [
-        f"{e.name} / {c.name}: {c.message(lang)}"
+        f"{e.name} / {c.name}: {one_line(c.message(lang))}"
         for e in report.exercises
         for c in e.checks
         if c.status == "passed" and c.message is not None
@@ -77,7 +80,7 @@ def text(report: Report, lang: str | None = None) -> str:
     h = HEADINGS[lang]
     seed = h["derandomized"] if report.settings.seed is None else str(report.settings.seed)
     lines = [
-        f"{h['title']}: {report.submission}",
+        f"{h['title']}: {one_line(report.submission)}",
         f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}",
         f"{h['training']}: {report.settings.device}, {report.settings.training_budget}",
         _seconds(report, lang),
@@ -96,9 +99,9 @@ def text(report: Report, lang: str | None = None) -> str:
         for e, c in problems:
             lines.append(f"  {MARKS[c.status]} {e.name} / {c.title(lang)} ({_number(c.score)}/{_number(c.max_score)})")
             if c.message is not None:
-                lines += [f"      {line}" for line in c.message(lang).splitlines()]
+                lines += [f"      {line}" for line in visible(c.message(lang)).splitlines()]
             if c.hint is not None:
-                lines.append(f"      {h['hint']}: {c.hint(lang)}")
+                lines.append(f"      {h['hint']}: {visible(c.hint(lang))}")
     else:
         lines.append(h["all_passed"])
     notes = _notes(report, lang)
@@ -134,12 +137,12 @@ def markdown(report: Report, lang: str | None = None) -> str:
         for e, c in problems:
             lines.append(f"- **{e.name}** / {c.title(lang)} ({_number(c.score)}/{_number(c.max_score)})")
             if c.message is not None:
-                lines.append("  ```\n" + "\n".join(f"  {line}" for line in c.message(lang).splitlines()) + "\n  ```")
+                lines.append(markdown_code(c.message(lang), indent="  "))
             if c.hint is not None:
                 lines.append(f"  *{h['hint']}*: {c.hint(lang)}")
     notes = _notes(report, lang)
     if notes:
-        lines += ["", f"### {h['notes']}", ""] + [f"- {note}" for note in notes]
+        lines += ["", f"### {h['notes']}", ""] + [f"- {markdown_text(note)}" for note in notes]
     if report.incomplete:
         lines += [""] + [f"> **{h['incomplete']}**: {reason(lang)}" for reason in report.incomplete]
     return "\n".join(lines) + "\n"
@@ -172,15 +175,15 @@ def junit(report: Report, lang: str | None = None) -> str:
         )
         for c in e.checks:
             case = ET.SubElement(suite, "testcase", classname=f"cnnkit.{e.name}", name=c.name, time=f"{c.seconds:.3f}")
-            message = c.message(lang) if c.message is not None else ""
+            message = xml_text(c.message(lang)) if c.message is not None else ""
             if c.status == "partial":  # JUnit knows no partial pass: a failure that says what it earned
                 message = f"{h['partial']} {_number(c.score)}/{_number(c.max_score)}: {message}"
             if c.status in ("partial", "failed", "error", "skipped"):
                 tag = {"partial": "failure", "failed": "failure", "error": "error", "skipped": "skipped"}[c.status]
                 element = ET.SubElement(case, tag, message=message.splitlines()[0] if message else c.status)
-                element.text = message + (f"\n{c.hint(lang)}" if c.hint is not None else "")
+                element.text = message + (f"\n{xml_text(c.hint(lang))}" if c.hint is not None else "")
         if e.output:
-            ET.SubElement(suite, "system-out").text = e.output
+            ET.SubElement(suite, "system-out").text = xml_text(e.output)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
@@ -199,7 +202,7 @@ def gradescope(report: Report, lang: str | None = None) -> str:
                     "score": c.score,
                     "max_score": c.max_score,
                     "status": "passed" if c.status == "passed" else "failed",
-                    "output": output,
+                    "output": visible(output),
                     "visibility": "visible",
                 }
             )

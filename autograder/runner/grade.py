@@ -203,8 +203,10 @@ def run_exercise(
 
 def grade(path: str | Path, settings: Settings | None = None, **changes: Any) -> Report:
     """Grade the submission at ``path`` under ``settings`` (the defaults, with ``changes`` applied,
-    e.g. ``grade(path, exercises=["corr2d"])``); raise ``SubmissionError`` if it cannot be read."""
+    e.g. ``grade(path, exercises=["corr2d"])``); raise ``SubmissionError`` if it cannot be read and
+    ``sandbox.SandboxUnavailable`` if its code could not be isolated here (nothing runs then)."""
     settings = (settings or Settings()).replace(**changes) if changes else (settings or Settings())
+    sandbox.require(settings.worker)
     # The parent's oracles are tiny: one thread spares each of them the thread hand-off and
     # leaves the cores to the workers.
     torch.set_num_threads(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..inert import clean
 from ..reasons import Reason
 from ..settings import Settings
 from ..text import Text
@@ -16,7 +17,7 @@ from ..text import Text
 #: ``partial``: passed for part of its points (a ``Partial`` verdict); every other status but ``passed`` earns none.
 STATUSES = ("passed", "partial", "failed", "error", "skipped")
 #: Version of the JSON layout of ``Report.to_dict`` (``report/schema.json``): 3 added the ``partial``
-#: status and the ``budget_spent`` reason.
+#: status and the ``budget_spent`` and ``memory_limit`` reasons.
 FORMAT = 3
 
 
@@ -93,8 +94,8 @@ class Report:
         """The documented JSON layout (see ``report/schema.json``), messages in ``lang`` (the run's by default)."""
         lang = lang or self.settings.lang
 
-        def text(value: Text | None) -> str:
-            return value(lang) if value is not None else ""
+        def text(value: Text | None) -> str:  # what came from the submission may hold lone surrogates
+            return clean(value(lang)) if value is not None else ""
 
         return {
             "format": FORMAT,
@@ -105,7 +106,7 @@ class Report:
                     "name": e.name,
                     "score": round(e.score, 4),
                     "max_score": round(e.max_score, 4),
-                    "output": e.output,
+                    "output": clean(e.output),
                     "attachments": sorted(e.attachments),
                     "checks": [
                         {
@@ -124,7 +125,7 @@ class Report:
                 }
                 for e in self.exercises
             ],
-            "submission": self.submission,
+            "submission": clean(self.submission),
             "seed": self.settings.seed,
             "sandbox": self.sandbox,
             "device": self.settings.device,

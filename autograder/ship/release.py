@@ -39,6 +39,7 @@ TEMPLATES = {
     "gitlab-ci.yml": ".gitlab-ci.yml",
     "ci/install-grader.sh": "ci/install-grader.sh",
     "ci/grade.sh": "ci/grade.sh",
+    "ci/allow-bubblewrap.sh": "ci/allow-bubblewrap.sh",
 }
 #: What a release must never contain (top-level names).
 FORBIDDEN = ("solutions", "autograder", "tests", "examples", "benchmarks")

@@ -19,6 +19,7 @@ import threading
 
 from ..reasons import Reason
 from ..settings import WorkerConfig
+from ..text import size_text
 from . import sandbox
 from .runtime import protocol
 from .space import RUNTIME_PACKAGE, WorkerSpace, site_directories
@@ -39,11 +40,14 @@ BOOT = (
 
 
 class WorkerError(RuntimeError):
-    """The worker died, hung or broke the protocol; ``reason`` is ``Reason.CRASHED``, ``TIMEOUT`` or ``PROTOCOL``."""
+    """The worker died, hung, broke the protocol or went over its memory cap; ``reason`` is
+    ``Reason.CRASHED``, ``TIMEOUT``, ``PROTOCOL`` or ``MEMORY_LIMIT``; ``detail_zh`` is ``detail``
+    in Chinese where it is words of the grader's."""
 
-    def __init__(self, reason: Reason, detail: str):
+    def __init__(self, reason: Reason, detail: str, detail_zh: str | None = None):
         super().__init__(detail)
         self.reason, self.detail = reason, detail
+        self.detail_zh = detail if detail_zh is None else detail_zh
 
 
 class _OutputSink(threading.Thread):
@@ -85,8 +89,26 @@ class WorkerProcess:
             str(space.package_root),
             "\n".join(paths),
         ]
-        self._cleanup = None
-        command, self._cleanup, preexec = sandbox.launch(config, command, space)
+        self._peak: int | None = None
+        self._launch: sandbox.Launch | None = None
+        try:
+            self._launch = sandbox.launch(config, command, space)
+            self._start(request_read, reply_write)
+        except BaseException:
+            for fd in (request_read, self._request_write, self._reply_read, reply_write):
+                os.close(fd)
+            if self._launch is not None:
+                self._launch.finished()
+            raise
+        os.close(request_read)
+        os.close(reply_write)
+        self._launch.started()
+        self._output = _OutputSink(self.process.stdout, config.output_cap)
+        self._output.start()
+        self._ready = False
+
+    def _start(self, request_read: int, reply_write: int) -> None:
+        space, config = self.space, self.config
         # USER/LOGNAME: libraries that name a cache folder after the user (getpass.getuser(), e.g.
         # PyTorch's optimizers on CUDA) must not depend on a passwd entry inside the sandbox.
         env = {
@@ -103,26 +125,22 @@ class WorkerProcess:
         env.update({k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ})
         if config.gpu:
             env.update({k: os.environ[k] for k in GPU_ENVIRONMENT if k in os.environ})
+        env.update(self._launch.env)
         env.update(config.extra_env)
         sandbox.become_subreaper()
         with sandbox.LOCK:  # a starting worker must not look like an escaped process
             self.process = subprocess.Popen(
-                command,
+                self._launch.command,
                 cwd=space.home,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                pass_fds=(request_read, reply_write),
+                pass_fds=(request_read, reply_write, *self._launch.pass_fds),
                 start_new_session=True,
-                preexec_fn=preexec,
+                preexec_fn=self._launch.preexec,
             )
             sandbox.register(self.process.pid)
-        os.close(request_read)
-        os.close(reply_write)
-        self._output = _OutputSink(self.process.stdout, config.output_cap)
-        self._output.start()
-        self._ready = False
 
     def output(self) -> str:
         """What the worker printed so far (capped)."""
@@ -142,19 +160,43 @@ class WorkerProcess:
                 return f"was killed by signal {-code}"
         return f"exited with status {code}"
 
+    @property
+    def _cgroup(self) -> sandbox.WorkerCgroup | None:
+        return self._launch.cgroup if self._launch is not None else None
+
+    def memory_peak(self) -> int | None:
+        """The most memory the worker's processes used together (None without a cgroup)."""
+        cgroup = self._cgroup
+        return cgroup.peak_bytes() if cgroup is not None else self._peak
+
+    def _over_memory(self) -> WorkerError | None:
+        """The error to raise (the worker killed) when the kernel killed any of its processes for the cap."""
+        cgroup = self._cgroup
+        if cgroup is None or not cgroup.memory_exceeded():
+            return None
+        self.kill()
+        limit = size_text(self.config.memory_bytes)
+        return WorkerError(Reason.MEMORY_LIMIT, f"memory limit of {limit} exceeded", f"超出了 {limit} 的内存上限")
+
     def _read(self, timeout: float) -> dict:
         try:
-            return protocol.read_frame(self._reply_read, timeout)
+            reply = protocol.read_frame(self._reply_read, timeout)
         except TimeoutError:
+            error = self._over_memory() or WorkerError(Reason.TIMEOUT, f"no answer within {timeout:g} s")
             self.kill()
-            raise WorkerError(Reason.TIMEOUT, f"no answer within {timeout:g} s") from None
+            raise error from None
         except EOFError:
             detail = self._exit_description()
+            error = self._over_memory() or WorkerError(Reason.CRASHED, f"the worker process {detail}")
             self.kill()
-            raise WorkerError(Reason.CRASHED, f"the worker process {detail}") from None
+            raise error from None
         except protocol.ProtocolError as exc:
             self.kill()
             raise WorkerError(Reason.PROTOCOL, f"the worker sent a malformed reply ({exc})") from None
+        error = self._over_memory()
+        if error is not None:
+            raise error
+        return reply
 
     def request(self, message: dict, timeout: float | None = None) -> dict:
         """Send one request and wait for its reply; raise WorkerError on death, hang or garbage."""
@@ -209,6 +251,7 @@ class WorkerProcess:
             except OSError:
                 pass
         self._request_write = self._reply_read = -1
-        if self._cleanup is not None:
-            self._cleanup()
-            self._cleanup = None
+        launch, self._launch = self._launch, None
+        if launch is not None:
+            self._peak = launch.cgroup.peak_bytes() if launch.cgroup is not None else None
+            launch.finished()

@@ -2,7 +2,8 @@
 
 Everything a worker may read of the grader comes from here: ``runtime/`` holds a copy of
 ``worker/runtime`` (as the package ``cnnkit_worker``) and of ``cnnkit``; ``pkg/exercises/`` the
-submission's modules; ``home/`` is its working directory.
+submission's modules; ``scratch/`` is all it may write: ``scratch/home/`` (its working directory)
+and ``scratch/tmp/`` (its ``/tmp``), capped by ``sandbox.scratch`` where the machine allows.
 """
 
 from __future__ import annotations
@@ -24,11 +25,25 @@ class WorkerSpace:
     root: Path
     runtime: Path
     package_parent: Path
-    home: Path
+    scratch: Path
+
+    @classmethod
+    def at(cls, root: str | Path) -> "WorkerSpace":
+        """The layout below ``root`` (nothing is created)."""
+        root = Path(root)
+        return cls(root=root, runtime=root / "runtime", package_parent=root / "pkg", scratch=root / "scratch")
 
     @property
     def package_root(self) -> Path:
         return self.package_parent / "exercises"
+
+    @property
+    def home(self) -> Path:
+        return self.scratch / "home"
+
+    @property
+    def tmp(self) -> Path:
+        return self.scratch / "tmp"
 
 
 def site_directories() -> list[str]:
@@ -46,7 +61,7 @@ def site_directories() -> list[str]:
 
 def prepare_space(root: Path, package_files: dict[str, bytes]) -> WorkerSpace:
     """Lay out a worker's scratch directory: runtime code, the package (as ``exercises``), a home."""
-    space = WorkerSpace(root=root, runtime=root / "runtime", package_parent=root / "pkg", home=root / "home")
+    space = WorkerSpace.at(root)
     space.runtime.mkdir(parents=True)
     shutil.copytree(_RUNTIME_SOURCE, space.runtime / RUNTIME_PACKAGE, ignore=_COPY_IGNORING)
     cnnkit = Path(__import__("cnnkit").__file__).resolve().parent
@@ -55,5 +70,6 @@ def prepare_space(root: Path, package_files: dict[str, bytes]) -> WorkerSpace:
     for name, data in package_files.items():
         (space.package_root / name).write_bytes(data)
     (space.package_root / "__init__.py").touch()
-    space.home.mkdir()
+    space.home.mkdir(parents=True)
+    space.tmp.mkdir()
     return space

@@ -18,29 +18,10 @@ import fastloop
 from autograder.checks.training.budgets import BUDGETS
 from solutions import training as reference
 from solutions.lenet import lenet
-from solutions.training import evaluate_accuracy_gpu, init_weights
+from solutions.training import evaluate_accuracy_gpu
+from tests.lenet_batches import batches, fresh_net
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
-
-def batches(device: str, count: int = 6, size: int = 64, last: int = 24) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Seeded random batches of Fashion-MNIST's shape; the last one is smaller, as in an epoch."""
-    generator = torch.Generator().manual_seed(0)
-    sizes = [size] * (count - 1) + [last]
-    return [
-        (
-            torch.rand(n, 1, 28, 28, generator=generator).to(device),
-            torch.randint(0, 10, (n,), generator=generator).to(device),
-        )
-        for n in sizes
-    ]
-
-
-def fresh_net(device: str) -> nn.Module:
-    torch.manual_seed(0)
-    net = lenet()
-    net.apply(init_weights)
-    return net.to(device)
 
 
 def plain_loop(net: nn.Module, data, lr: float) -> tuple[float, int]:

@@ -68,6 +68,7 @@ def test_release_has_the_student_files(release):
         ".gitlab-ci.yml",
         "ci/grade.sh",
         "ci/install-grader.sh",
+        "ci/allow-bubblewrap.sh",
     ):
         assert (release / path).is_file(), path
     for name in EXERCISE_NAMES:
@@ -215,6 +216,7 @@ def test_ci_grading_gives_0_for_the_stubs_and_100_for_the_reference(release, tmp
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[-1] == "Points 0/100"
     assert "cnn-kit grade: 0/100" in summary
+    assert "**Sandbox**" in summary and "bubblewrap" in summary.split("**Sandbox**")[1].split("```")[1]
     validate(json.loads((repo / "report.json").read_text()))
     assert ET.parse(repo / "report.xml").getroot().tag == "testsuites"
     for module in (ROOT / "solutions").glob("*.py"):

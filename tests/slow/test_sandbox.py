@@ -15,12 +15,15 @@ every worker's argv names it). Each case must leave:
   files are only opened for appending by the attack, never written: other people edit this tree);
 * no process: none whose argv holds the case's marker or its TMPDIR, 6.5 s after the grader exited
   (an escaped daemon touches a file as soon as its worker is gone, or writes once its grader is);
-* no connection on the listener.
+* no connection on the listener;
+* nothing left in the grader's TMPDIR (its scratch folders and every worker's are gone), and the
+  host's memory and disk kept: each grader runs in a cgroup of the test's, whose peak is recorded.
 
-Cases run twice where the sandbox makes a difference: with bubblewrap (skipped where it cannot
-run) and with ``--no-sandbox``. Without bubblewrap the worker can read the whole filesystem and
-write to the shared /tmp: those gaps are expected (and documented in docs/sandbox.md), the rest
-must hold. All gradings run up front, two at a time, in a module fixture (about 2-4 minutes).
+Cases run twice where the sandbox makes a difference: with the sandbox and with ``--no-sandbox``
+(where bubblewrap cannot run, the grader refuses without ``--no-sandbox``, so every case runs with
+it). Without bubblewrap the worker can read the whole filesystem and write to the shared /tmp:
+those gaps are expected (and documented in docs/sandbox.md), the rest must hold. All gradings run
+up front, two at a time, in a module fixture (about 3-5 minutes).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -49,7 +53,7 @@ from autograder.report import validate
 from autograder.settings import WorkerConfig
 from autograder.worker import sandbox
 from autograder.worker.client import WorkerProcess
-from autograder.worker.sandbox import bubblewrap, describe_isolation, system
+from autograder.worker.sandbox import bubblewrap, cgroup, describe_isolation, system
 from autograder.worker.space import prepare_space
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,9 +72,12 @@ class Case:
     #: "bwrap": the default configuration (bubblewrap where it works, else the fallback, when the
     #: case has no "plain" run); "plain": ``--no-sandbox``
     modes: tuple[str, ...] = ("bwrap", "plain")
+    #: extra arguments of ``grade``; ``{folder}`` is the run's folder
     args: tuple[str, ...] = ()
     #: mode -> why an escape is expected there (a documented gap)
     gaps: dict[str, str] = field(default_factory=dict)
+    #: a configuration file (``--config``) for the grading
+    config: str = ""
 
 
 NO_FS_ISOLATION = "without bubblewrap the filesystem is not isolated: the worker can read the reference solutions"
@@ -89,9 +96,21 @@ CASES: dict[str, Case] = {
     "stdout_flood": Case(modes=("bwrap",)),
     "recursion": Case(modes=("bwrap",)),
     "print_environ": Case(),
+    "fork_memory": Case(modes=("bwrap",), args=("--memory", "1.5GiB")),
+    "fork_storm": Case(modes=("bwrap",), config="[limits]\nprocesses = 64\n"),
+    "fill_disk": Case(modes=("bwrap",)),
+    "many_files": Case(modes=("bwrap",)),
+    "denied_syscalls": Case(),
+    "hostile_text": Case(
+        modes=("bwrap",),
+        args=("--format", "text", "--save", "markdown:{folder}/report.md", "--save", "junit:{folder}/report.xml")
+        + ("--save", "gradescope:{folder}/results.json"),
+    ),
 }
+#: The cgroup a grading runs in, to measure the host memory it took (None where none can be made).
+MEASURE = cgroup.cgroup_problem() is None
 RUNS = [(name, mode) for name, case in CASES.items() for mode in case.modes]
-#: Without bubblewrap a "bwrap" run is the fallback: it runs unless the case has a "plain" run anyway.
+#: Without bubblewrap a "bwrap" run is one with --no-sandbox: it runs unless the case has a "plain" run anyway.
 RUNNABLE = [
     (name, mode) for name, mode in RUNS if BWRAP_PROBLEM is None or mode == "plain" or "plain" not in CASES[name].modes
 ]
@@ -199,6 +218,9 @@ class Run:
     tmp_files: dict = field(default_factory=dict)
     marked_repo_files: list = field(default_factory=list)
     pth_files: list = field(default_factory=list)
+    host_peak: int | None = None  # bytes: the most memory the grader and its workers took together
+    disk_free: tuple[int, int] = (0, 0)  # bytes free on TMPDIR's disk before and after
+    tmp_left: list = field(default_factory=list)
 
 
 def prepare(name: str, mode: str, base: Path) -> Run:
@@ -223,6 +245,8 @@ def prepare(name: str, mode: str, base: Path) -> Run:
     (folder / "sub" / "corr2d.py").write_text(source)
     tmp = folder / "tmp"
     tmp.mkdir()
+    if CASES[name].config:
+        (folder / "grader.toml").write_text(CASES[name].config)
     repo_canary = ROOT / f".sandbox-canary-{marker}.py"
     if name == "modify_files":
         repo_canary.write_text("# a canary\n")
@@ -246,19 +270,37 @@ def grade(run: Run) -> Run:
         "corr2d",
         "--timeout",
         CALL_TIMEOUT,
-        *CASES[run.name].args,
+        *[arg.format(folder=run.folder) for arg in CASES[run.name].args],
     ]
-    if run.mode == "plain":
+    if CASES[run.name].config:
+        command += ["--config", str(run.folder / "grader.toml")]
+    if run.mode == "plain" or BWRAP_PROBLEM is not None:
         command.append("--no-sandbox")
+    measure = cgroup.WorkerCgroup(64 << 30, 1 << 20) if MEASURE else None
+    before = shutil.disk_usage(run.tmp).free
     started = time.monotonic()
     try:
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=measure.join if measure else None,
+        )
         run.returncode = done.returncode
         run.stdout = done.stdout.decode(errors="replace")
         run.stderr = done.stderr.decode(errors="replace")
     except subprocess.TimeoutExpired as exc:
         run.returncode = None
         run.stderr = f"the grader did not finish: {exc}"
+    finally:
+        if measure is not None:
+            run.host_peak = measure.peak_bytes()
+            measure.remove()
+    run.disk_free = (before, shutil.disk_usage(run.tmp).free)
+    run.tmp_left = sorted(str(p) for p in run.tmp.rglob("*"))[:10]
     run.finished = time.monotonic()
     run.seconds = run.finished - started
     run.report_text = run.out.read_text() if run.out.exists() else ""
@@ -293,7 +335,7 @@ def inspect_later(run: Run) -> None:
 def attack_runs(tmp_path_factory):
     runs = [prepare(name, mode, tmp_path_factory.mktemp("attacks")) for name, mode in RUNNABLE]
     # the slow ones first, so that two at a time finish together
-    slow = ("infinite_loop", "sleep_forever", "read_solutions", "setsid_escape", "fake_results")
+    slow = ("infinite_loop", "sleep_forever", "read_solutions", "setsid_escape", "fake_results", "fork_memory")
     runs.sort(key=lambda r: r.name not in slow)
     try:
         with ThreadPoolExecutor(2, thread_name_prefix="attack") as pool:
@@ -323,7 +365,8 @@ def test_attack_fails_safely(attack_runs, name, mode):
     checks = data["exercises"][0]["checks"]
     assert [c["name"] for c in checks] == [c.name for c in CORR2D.checks], where
     assert all(c["status"] in ("passed", "failed", "error") for c in checks), where
-    assert data["sandbox"].startswith("bubblewrap" if BOXED[mode] else "no bubblewrap"), data["sandbox"]
+    assert data["sandbox"].startswith("bubblewrap" if BOXED[mode] else "NOT sandboxed"), data["sandbox"]
+    assert run.tmp_left == [], f"left in the grader's TMPDIR: {run.tmp_left}"
     # nothing leaked, nothing left
     secret = f"secret-{run.marker}-value"
     for text in (run.report_text, run.stdout, run.stderr):
@@ -350,6 +393,68 @@ def test_memory_limit_stops_the_allocation(attack_runs):
     for run in runs:
         messages = " ".join(c["message"] for c in json.loads(run.report_text)["exercises"][0]["checks"])
         assert "before MemoryError" in messages, messages[:500]
+
+
+def messages_of(run: Run) -> str:
+    return " ".join(c["message"] for c in json.loads(run.report_text)["exercises"][0]["checks"])
+
+
+def number_in(pattern: str, text: str) -> int:
+    match = re.search(pattern, text)
+    assert match, (pattern, text[:500])
+    return int(match.group(1))
+
+
+def test_forked_children_share_one_memory_cap(attack_runs):
+    """Six children of 500 MiB each (under the per-process limit) ask for 3 GiB; the worker's cgroup
+    caps them at 1.5 GiB together, the check says so, and the host never lends the 3 GiB."""
+    run = attack_runs[("fork_memory", "bwrap")]
+    checks = json.loads(run.report_text)["exercises"][0]["checks"]
+    assert any(c["reason"] == "memory_limit" for c in checks), [(c["reason"], c["message"][:80]) for c in checks]
+    assert "memory limit of 1.5 GiB exceeded" in messages_of(run)
+    if run.host_peak is not None:
+        assert run.host_peak < 3 << 30, f"the grading took {run.host_peak >> 20} MiB of the host"
+
+
+def test_fork_storm_stops_at_the_process_cap(attack_runs):
+    run = attack_runs[("fork_storm", "bwrap")]
+    assert number_in(r"forked (\d+) processes", messages_of(run)) < 64
+
+
+def test_scratch_is_capped_in_bytes_and_files(attack_runs):
+    """The scratch (home and /tmp) holds at most 256 MiB and 10,000 files; the grader's disk keeps
+    its free space (up to what others on this machine write meanwhile)."""
+    run = attack_runs[("fill_disk", "bwrap")]
+    assert number_in(r"wrote (\d+) MiB", messages_of(run)) <= 256
+    before, after = run.disk_free
+    assert after > before - (200 << 20), f"{(before - after) >> 20} MiB less free on the grader's disk"
+    run = attack_runs[("many_files", "bwrap")]
+    assert number_in(r"created (\d+) files", messages_of(run)) <= 10_000
+
+
+def test_every_denied_system_call_fails(attack_runs):
+    for mode in ("bwrap", "plain"):
+        run = attack_runs.get(("denied_syscalls", mode))
+        if run is not None:
+            message = messages_of(run)
+            assert "ptrace(TRACEME)': 'EPERM'" in message and "'clone3': 'ENOSYS'" in message, message[:800]
+
+
+def test_student_text_is_shown_as_text(attack_runs):
+    """Escape sequences, HTML, a Markdown fence and a formula in an exception message: every format
+    shows them as text and stays well-formed."""
+    import xml.etree.ElementTree as ET
+
+    run = attack_runs[("hostile_text", "bwrap")]
+    assert "\x1b" not in run.stdout and "\r" not in run.stdout and "\u202e" not in run.stdout
+    assert "\\x1b[2J" in run.stdout and "\\u202e" in run.stdout  # shown, not interpreted
+    markdown = (run.folder / "report.md").read_text(encoding="utf-8")
+    assert "\x1b" not in markdown
+    outside_code = re.sub(r"(?ms)^ *(`{3,})\n.*?^ *\1$", "", markdown)
+    assert "<script>" not in outside_code and "HYPERLINK" not in outside_code
+    ET.parse(run.folder / "report.xml")  # well-formed, no control character
+    results = json.loads((run.folder / "results.json").read_text(encoding="utf-8"))
+    assert all("\x1b" not in test["output"] for test in results["tests"])
 
 
 def test_output_flood_is_capped(attack_runs):
@@ -487,15 +592,16 @@ def test_without_bubblewrap_the_worker_is_unprivileged():
     assert view["writable"]["/usr"] is False and view["writable"]["/etc"] is False
     assert view["writable"][view["stdlib"]] is False and view["writable"][view["home"]] is True
     header = describe_isolation(config)
-    assert header.startswith("no bubblewrap") and "NOT isolated" in header and "unprivileged" in header
+    assert header.startswith("NOT sandboxed") and "NOT isolated" in header and "unprivileged" in header
     if sandbox.plan(config).netns:
         assert view["network"] != "connected"
 
 
 def test_header_without_bubblewrap_says_what_is_missing():
     header = describe_isolation(WorkerConfig(sandbox="off", memory_bytes=2 << 30, call_timeout=30))
-    assert header.startswith("no bubblewrap (disabled (--no-sandbox))")
-    assert "filesystem" in header and "NOT isolated" in header and "2 GiB, 30 s per call" in header
+    assert header.startswith("NOT sandboxed (disabled (--no-sandbox))")
+    assert "filesystem" in header and "NOT isolated" in header and "30 s per call" in header
+    assert "2 GiB" in header
 
 
 @pytest.mark.skipif(BWRAP_PROBLEM is not None, reason=f"bubblewrap cannot run here: {BWRAP_PROBLEM}")
@@ -509,8 +615,16 @@ def test_bubblewrap_start_up_overhead():
                 space = prepare_space(Path(scratch) / f"w{i}", {})
                 command = [sys.executable, "-I", "-S", "-c", "pass"]
                 start = time.perf_counter()
-                command, _, preexec = sandbox.launch(config, command, space)
-                subprocess.run(command, cwd=space.home, preexec_fn=preexec, check=True, env={"PATH": "/usr/bin:/bin"})
+                launch = sandbox.launch(config, command, space)
+                subprocess.run(
+                    launch.command,
+                    cwd=space.home,
+                    preexec_fn=launch.preexec,
+                    pass_fds=launch.pass_fds,
+                    check=True,
+                    env={"PATH": "/usr/bin:/bin"},
+                )
+                launch.finished()
                 times.append(time.perf_counter() - start)
         return min(times)
 

@@ -21,29 +21,11 @@ from autograder.runner import grade
 from autograder.worker.runtime import netspec, probes
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
+from tests.lenet_batches import batches, fresh_net
 
 ROOT = Path(__file__).resolve().parents[2]
+
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
-
-def batches(device: str, count: int = 6, size: int = 64, last: int = 24) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Seeded random batches of Fashion-MNIST's shape; the last one is smaller, as in an epoch."""
-    generator = torch.Generator().manual_seed(0)
-    sizes = [size] * (count - 1) + [last]
-    return [
-        (
-            torch.rand(n, 1, 28, 28, generator=generator).to(device),
-            torch.randint(0, 10, (n,), generator=generator).to(device),
-        )
-        for n in sizes
-    ]
-
-
-def fresh_net(device: str) -> nn.Module:
-    torch.manual_seed(0)
-    net = lenet()
-    net.apply(init_weights)
-    return net.to(device)
 
 
 def book_loop(net: nn.Module, data, held_out, num_epochs: int, lr: float) -> dict:

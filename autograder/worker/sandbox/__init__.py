@@ -25,14 +25,19 @@ with the tests that prove each.
 ``header`` words the report header's sandbox line.
 """
 
+from .cgroup import WorkerCgroup
 from .header import describe_isolation
-from .launch import launch
+from .launch import Launch, launch
 from .plan import Plan, plan
 from .reaping import LOCK, become_subreaper, forget, kill_descendants, reap_escapees, register
+from .refusal import SandboxUnavailable, refusal, require
 
 __all__ = [
     "LOCK",
+    "Launch",
     "Plan",
+    "SandboxUnavailable",
+    "WorkerCgroup",
     "become_subreaper",
     "describe_isolation",
     "forget",
@@ -40,5 +45,7 @@ __all__ = [
     "launch",
     "plan",
     "reap_escapees",
+    "refusal",
     "register",
+    "require",
 ]

@@ -110,9 +110,9 @@ class Mounts(list):
         self.mounted.add(target)
 
 
-def base_args(userns: bool, tmp_bytes: int = 64 << 20) -> Mounts:
+def base_args(userns: bool) -> Mounts:
     args = Mounts(_namespace_args(userns))
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
     args += _system_binds()
     for path in python_paths():
         if not any(path == top or path.startswith(top + os.sep) for top in SYSTEM_PATHS if os.path.isdir(top)):
@@ -197,7 +197,24 @@ def _gpu_binds(args: Mounts) -> None:
         args += ["--ro-bind", "/sys", "/sys"]
 
 
-def bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], space: "WorkerSpace") -> list[str]:
+def _scratch_binds(args: Mounts, plan_: Plan, config: "WorkerConfig", space: "WorkerSpace") -> None:
+    """The worker's writable space: the grader's capped tmpfs (bound as /tmp and the home), or
+    bubblewrap's size-capped ones where the grader cannot mount."""
+    if plan_.why_no_scratch:
+        size = str(config.scratch_bytes)
+        args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
+        args.parents(str(space.home))
+        args += ["--perms", "1777", "--size", size, "--tmpfs", str(space.home)]
+        args.mounted.add(str(space.home))
+    else:
+        args += ["--bind", str(space.tmp), "/tmp"]
+        args.bind(str(space.home), str(space.home), writable=True)
+
+
+def bwrap_command(
+    plan_: Plan, config: "WorkerConfig", command: list[str], space: "WorkerSpace", seccomp_fd: int | None = None
+) -> list[str]:
+    """The bwrap command line that runs ``command`` for ``space`` (loading the filter from ``seccomp_fd``)."""
     staging = space.root / "sandbox"
     staging.mkdir()
     (staging / "passwd").write_text(
@@ -209,8 +226,9 @@ def bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], space
     empty.mkdir()
     for path in (staging, empty):
         os.chmod(path, 0o755)
-    args = base_args(plan_.userns, config.tmp_bytes)
+    args = base_args(plan_.userns)
     args.insert(0, plan_.bwrap or "bwrap")
+    _scratch_binds(args, plan_, config, space)
     args += ["--ro-bind", str(staging / "passwd"), "/etc/passwd", "--ro-bind", str(staging / "group"), "/etc/group"]
     for site in python_paths()[1:]:
         for name in HIDDEN_PACKAGES:
@@ -218,7 +236,6 @@ def bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], space
                 args += ["--ro-bind", str(empty), os.path.join(site, name)]
     args.bind(str(space.runtime), str(space.runtime))
     args.bind(str(space.package_parent), str(space.package_parent))
-    args.bind(str(space.home), str(space.home), writable=True)
     _data_binds(args, find_data_folder(config.data_dir), staging)
     if config.gpu:
         _gpu_binds(args)
@@ -226,5 +243,7 @@ def bwrap_command(plan_: Plan, config: "WorkerConfig", command: list[str], space
         args += ["--setenv", "CNN_KIT_UID", str(UNPRIVILEGED)]
     if plan_.nproc:
         args += ["--setenv", "CNN_KIT_NPROC", str(config.processes)]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     args += ["--remount-ro", "/", "--chdir", str(space.home), "--", python_executable(), *command[1:]]
     return list(args)

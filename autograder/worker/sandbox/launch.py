@@ -1,5 +1,7 @@
 """Starting a worker inside its sandbox: the command, the scratch space's permissions, and the
-``preexec_fn`` that sets resource limits (and, without bubblewrap, drops privileges)."""
+``preexec_fn`` that joins the worker's cgroup, sets resource limits, mounts its capped scratch and
+(without bubblewrap) drops privileges and loads the system-call filter. Each per-worker layer is a
+function of its own module (``cgroup``, ``scratch``, ``syscalls``) that other launchers can reuse."""
 
 from __future__ import annotations
 
@@ -9,10 +11,15 @@ import resource
 import signal
 import stat
 import tempfile
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from .bubblewrap import bwrap_command
+from .cgroup import WorkerCgroup
 from .plan import Plan, plan
+from .refusal import require
+from .scratch import mounter
+from .syscalls import loader, program, program_fd
 from .system import (
     CAP_DAC_READ_SEARCH,
     CLONE_NEWIPC,
@@ -34,7 +41,43 @@ if TYPE_CHECKING:  # pragma: no cover
     from ...settings import WorkerConfig
     from ..space import WorkerSpace
 
-Launch = tuple[list[str], "Callable[[], None] | None", Callable[[], None]]
+
+@dataclass
+class Launch:
+    """How to start one worker: its command, ``preexec_fn``, the descriptors it inherits (closed in
+    the parent once it started), environment additions, its cgroup, and what to do once it is gone."""
+
+    command: list[str]
+    preexec: Callable[[], None]
+    pass_fds: tuple[int, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    cgroup: WorkerCgroup | None = None
+    cleanup: Callable[[], None] | None = None
+
+    def started(self) -> None:
+        """The worker has inherited its descriptors: close the parent's copies."""
+        for fd in self.pass_fds:
+            os.close(fd)
+        self.pass_fds = ()
+
+    def finished(self) -> None:
+        """The worker and all its processes are gone: remove its cgroup, run the launcher's cleanup."""
+        self.started()
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        if self.cleanup is not None:
+            self.cleanup()
+
+
+def in_order(*steps: Callable[[], None] | None) -> Callable[[], None]:
+    """One ``preexec_fn`` running ``steps`` (None entries skipped) in order."""
+    chosen = [step for step in steps if step is not None]
+
+    def run() -> None:
+        for step in chosen:
+            step()
+
+    return run
 
 
 def _make_usable(space: "WorkerSpace", plan_: Plan) -> None:
@@ -44,8 +87,9 @@ def _make_usable(space: "WorkerSpace", plan_: Plan) -> None:
             os.chmod(folder, 0o755)
             for name in files:
                 os.chmod(os.path.join(folder, name), 0o644)
-    os.chown(space.home, UNPRIVILEGED, UNPRIVILEGED)
-    os.chmod(space.home, 0o711)  # bwrap (root without CAP_DAC_OVERRIDE) must enter it
+    for folder, mode in ((space.home, 0o711), (space.tmp, 0o700)):  # bwrap (root without
+        os.chown(folder, UNPRIVILEGED, UNPRIVILEGED)  # CAP_DAC_OVERRIDE) must enter the home
+        os.chmod(folder, mode)
     if plan_.bwrap is None:
         # without bubblewrap the worker walks the real path: open the folders between the system
         # temporary folder and its scratch space for traversal (not for listing)
@@ -58,8 +102,8 @@ def _make_usable(space: "WorkerSpace", plan_: Plan) -> None:
             folder = os.path.dirname(folder)
 
 
-def resource_preexec(config: "WorkerConfig", plan_: Plan) -> Callable[[], None]:
-    """The ``preexec_fn`` of a worker: resource limits, and without bubblewrap the privilege drop."""
+def resource_limits(config: "WorkerConfig") -> Callable[[], None]:
+    """A ``preexec_fn`` part: the resource limits of every worker process."""
     limits = [
         (resource.RLIMIT_DATA, config.memory_bytes),
         (resource.RLIMIT_CPU, config.cpu_seconds),
@@ -68,17 +112,23 @@ def resource_preexec(config: "WorkerConfig", plan_: Plan) -> Callable[[], None]:
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_RTTIME, RTTIME_MARK),
     ]
-    unprivileged = plan_.bwrap is None and plan_.drop
-    flags = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-    lib = libc() if unprivileged else None
-    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
-    caps = (ctypes.c_uint32 * 6)(*([1 << CAP_DAC_READ_SEARCH] * 3), 0, 0, 0)  # eff, perm, inh (x2 words)
 
     def apply() -> None:
         for which, value in limits:
             resource.setrlimit(which, (value, value))
-        if not unprivileged:
-            return
+
+    return apply
+
+
+def privilege_drop(config: "WorkerConfig", plan_: Plan) -> Callable[[], None]:
+    """A ``preexec_fn`` part without bubblewrap, for a root grader: own network, IPC and UTS
+    namespaces, the unprivileged user (keeping ``CAP_DAC_READ_SEARCH`` only where the plan says so)."""
+    flags = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    lib = libc()
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    caps = (ctypes.c_uint32 * 6)(*([1 << CAP_DAC_READ_SEARCH] * 3), 0, 0, 0)  # eff, perm, inh (x2 words)
+
+    def apply() -> None:
         if plan_.netns:
             check(lib.unshare(flags), "unshare")
         if plan_.read_all:
@@ -99,15 +149,21 @@ def resource_preexec(config: "WorkerConfig", plan_: Plan) -> Callable[[], None]:
 
 
 def launch(config: "WorkerConfig", command: list[str], space: "WorkerSpace") -> Launch:
-    """Wrap ``command`` for ``space``: (command, cleanup, preexec_fn)."""
+    """Wrap ``command`` for ``space``; ``SandboxUnavailable`` where student code may not run here."""
+    require(config)
     plan_ = plan(config)
-    cleanup = None
     if plan_.custom:
         command, cleanup = config.launcher(command, space)
-    elif plan_.bwrap is not None:
-        if plan_.drop:
-            _make_usable(space, plan_)
-        command = bwrap_command(plan_, config, command, space)
-    elif plan_.drop:
+        return Launch(command, resource_limits(config), cleanup=cleanup)
+    if plan_.drop:
         _make_usable(space, plan_)
-    return command, cleanup, resource_preexec(config, plan_)
+    cgroup = None if plan_.why_no_cgroup else WorkerCgroup(config.memory_bytes, config.processes)
+    mount = None if plan_.why_no_scratch else mounter(space, config)
+    first = in_order(cgroup.join if cgroup is not None else None, resource_limits(config), mount)
+    if plan_.bwrap is not None:
+        fds = () if plan_.why_no_filter else (program_fd(),)
+        command = bwrap_command(plan_, config, command, space, seccomp_fd=fds[0] if fds else None)
+        return Launch(command, first, pass_fds=fds, cgroup=cgroup)
+    drop = privilege_drop(config, plan_) if plan_.drop else None
+    load_filter = None if plan_.why_no_filter else loader(program())
+    return Launch(command, in_order(first, drop, load_filter), env={"TMPDIR": str(space.tmp)}, cgroup=cgroup)

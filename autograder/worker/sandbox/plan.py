@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .bubblewrap import bubblewrap_problem
+from .cgroup import cgroup_problem
+from .scratch import scratch_problem
+from .syscalls import filter_problem
 from .system import CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUTS, UNPRIVILEGED, python_executable, python_paths, readable_by
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,6 +33,15 @@ class Plan:
     custom: bool = False  # a custom launcher from WorkerConfig.launcher
     unreadable: str = ""  # with read_all: a path the worker needs that nobody cannot read
     why_not: str = ""  # why bubblewrap is not used
+    # The per-worker layers: "" where the layer is in force, else why it is not.
+    why_no_cgroup: str = ""  # one memory and process cap for all of a worker's processes
+    why_no_scratch: str = ""  # the worker's home and /tmp on a tmpfs with size and inode caps
+    why_no_filter: str = ""  # the system-call filter
+
+    @property
+    def isolated(self) -> bool:
+        """Whether student code may run: bubblewrap and the system-call filter both work."""
+        return self.bwrap is not None and not self.why_no_filter
 
 
 @functools.lru_cache(maxsize=None)
@@ -47,6 +59,15 @@ def _own_network_works() -> bool:
         return False
 
 
+def _layers() -> dict[str, str]:
+    """The per-worker layers of this machine, bubblewrap or not."""
+    return {
+        "why_no_cgroup": cgroup_problem() or "",
+        "why_no_scratch": scratch_problem() or "",
+        "why_no_filter": filter_problem() or "",
+    }
+
+
 @functools.lru_cache(maxsize=None)
 def _plan(mode: str, custom: bool, euid: int) -> Plan:
     if custom:
@@ -58,9 +79,9 @@ def _plan(mode: str, custom: bool, euid: int) -> Plan:
         if why_not is None:
             # root: the worker drops to UNPRIVILEGED inside, a real unprivileged user: NPROC holds.
             # other users: UNPRIVILEGED in a user namespace maps to that user, where NPROC holds too.
-            return Plan(bwrap=shutil.which("bwrap"), userns=not root, drop=root, nproc=True)
+            return Plan(bwrap=shutil.which("bwrap"), userns=not root, drop=root, nproc=True, **_layers())
     if not root:
-        return Plan(why_not=why_not)
+        return Plan(why_not=why_not, **_layers())
     needed = [python_executable(), *python_paths(), tempfile.gettempdir()]
     unreadable = [p for p in needed if not readable_by(p, UNPRIVILEGED, UNPRIVILEGED, execute=(p == needed[0]))]
     return Plan(
@@ -70,6 +91,7 @@ def _plan(mode: str, custom: bool, euid: int) -> Plan:
         netns=_own_network_works(),
         nproc=True,
         why_not=why_not,
+        **_layers(),
     )
 
 
