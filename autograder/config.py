@@ -6,6 +6,8 @@ A configuration file looks like this (every key is optional)::
     [limits]
     memory = "2GiB"        # memory of one worker: each process (RLIMIT_DATA) and all together (cgroup)
     call_timeout = 30      # seconds one call of student code may take (training has its own budget)
+    exercise_time = 180    # wall-clock seconds of all the checks of one exercise (training adds its run's limit)
+    submission_time = 1200 # wall-clock seconds of a whole submission
     start_timeout = 120    # seconds a worker may take to start (it imports torch)
     cpu_seconds = 900      # CPU seconds of one worker (RLIMIT_CPU)
     file_size = "64MiB"    # largest file a worker may write (RLIMIT_FSIZE)
@@ -37,6 +39,8 @@ from .validation import SettingsError
 LIMITS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "memory": ("memory_bytes", validation.memory),
     "call_timeout": ("call_timeout", validation.seconds),
+    "exercise_time": ("exercise_seconds", validation.seconds),
+    "submission_time": ("submission_seconds", validation.seconds),
     "start_timeout": ("start_timeout", validation.seconds),
     "cpu_seconds": ("cpu_seconds", validation.count),
     "file_size": ("file_bytes", validation.size),
@@ -166,6 +170,19 @@ def add_settings_options(parser: argparse.ArgumentParser) -> None:
         "training has its own budget)",
     )
     limits.add_argument(
+        "--exercise-time",
+        metavar="SECONDS",
+        type=_argument(validation.seconds, "seconds"),
+        help=f"wall-clock seconds all the checks of one exercise may take; the checks not run by then "
+        f"score nothing (default: {worker.exercise_seconds:g}; training adds its training run's limit)",
+    )
+    limits.add_argument(
+        "--submission-time",
+        metavar="SECONDS",
+        type=_argument(validation.seconds, "seconds"),
+        help=f"wall-clock seconds a whole submission may take (default: {worker.submission_seconds:g})",
+    )
+    limits.add_argument(
         "--no-sandbox",
         action="store_true",
         help="run the code without the sandbox: for trusted code only, e.g. the reference solutions "
@@ -182,6 +199,10 @@ def settings_from_args(args: argparse.Namespace, device: str | None = None) -> S
         worker["memory_bytes"] = args.memory
     if getattr(args, "timeout", None) is not None:
         worker["call_timeout"] = args.timeout
+    if getattr(args, "exercise_time", None) is not None:
+        worker["exercise_seconds"] = args.exercise_time
+    if getattr(args, "submission_time", None) is not None:
+        worker["submission_seconds"] = args.submission_time
     if getattr(args, "no_sandbox", False):
         worker["sandbox"] = "off"
     return Settings(

@@ -23,6 +23,8 @@ class Reason(StrEnum):
     PROTOCOL = "protocol"
     #: Not run: the submission's code had already stopped two workers in this exercise.
     WORKER_LOST = "worker_lost"
+    #: Not run, or stopped while it waited: the exercise's or the submission's time budget was spent.
+    BUDGET_SPENT = "budget_spent"
     #: A bug in the grader; the check is an error, not the student's failure.
     INTERNAL_ERROR = "internal_error"
     #: Skipped: this machine lacks something the check needs (the data set, a usable GPU).

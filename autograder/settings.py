@@ -31,6 +31,11 @@ class WorkerConfig:
 
     #: Seconds one call of student code may take (training has its own budget).
     call_timeout: float = 20.0
+    #: Wall-clock seconds all the checks of one exercise may take (training adds its training run's
+    #: limit); the checks not run by then score nothing. docs/performance.md has the reference's times.
+    exercise_seconds: float = 180.0
+    #: Wall-clock seconds the whole submission may take; the exercises not graded by then score nothing.
+    submission_seconds: float = 1200.0
     #: Seconds a worker may take to start (it imports torch).
     start_timeout: float = 120.0
     #: Threads of PyTorch in a worker.
@@ -64,6 +69,8 @@ class WorkerConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sandbox", validation.sandbox_mode(self.sandbox))
+        for name in ("exercise_seconds", "submission_seconds"):
+            object.__setattr__(self, name, validation.seconds(getattr(self, name), name))
 
     def limits(self) -> dict[str, Any]:
         """The values that can change a grade (every field but where things are and test hooks), as JSON data."""

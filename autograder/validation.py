@@ -52,16 +52,17 @@ def memory(value: Any) -> int:
     return result
 
 
-def seconds(value: Any) -> float:
-    """A positive, finite number of seconds."""
+def seconds(value: Any, name: str | None = None) -> float:
+    """A positive, finite number of seconds (``name``, if given, says which in the refusal)."""
+    which = f"{name}: " if name else ""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise SettingsError(f"not a number of seconds: {value!r}")
+        raise SettingsError(f"{which}not a number of seconds: {value!r}")
     try:
         result = float(value)
     except ValueError:
-        raise SettingsError(f"not a number of seconds: {value!r}") from None
+        raise SettingsError(f"{which}not a number of seconds: {value!r}") from None
     if not math.isfinite(result) or result <= 0:
-        raise SettingsError(f"seconds must be positive, not {value!r}")
+        raise SettingsError(f"{which}seconds must be positive, not {value!r}")
     return result
 
 

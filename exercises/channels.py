@@ -40,15 +40,28 @@ Examples from the book::
     >>> float(torch.abs(Y1 - Y2).sum()) < 1e-6
     True
 
-Rules:
+Rules: what the grader requires beyond the book's code. Each is a hidden
+check of its own, worth the points shown (a rule on how a result is
+computed scores only where the result is right):
 
-* No built-in convolution or pooling (``F.conv2d``, ``nn.Conv2d``, ...):
-  build on your ``corr2d`` (imported below).
-* ``corr2d_multi_in_out_1x1`` performs exactly one matrix multiplication
-  (``torch.matmul`` / ``@`` / ``torch.mm``) and no per-pixel Python loop.
-* Raise ``ValueError`` when ``X`` is not 3-D, when ``K`` does not have the
-  number of dimensions above, when ``K``'s c_i differs from ``X``'s, or, for
-  the 1x1 version, when the kernel is not 1x1.
+* ``one_by_one_matmul`` (1 point): ``corr2d_multi_in_out_1x1`` performs
+  exactly one matrix multiplication (``torch.matmul`` / ``@`` / ``torch.mm``),
+  as the book does.
+* ``one_by_one_speed`` (1 point): the 1x1 convolution takes at most 5 times
+  the reference's one matrix product (8 -> 8 channels, 256x256): no per-pixel
+  Python loop.
+* ``rejects_x_not_3d`` (0.25 points): all three raise ``ValueError`` when
+  ``X`` is not 3-D.
+* ``rejects_k_wrong_dimensions`` (0.25 points): ``ValueError`` when ``K`` does
+  not have the number of dimensions above.
+* ``rejects_channel_mismatch`` (0.25 points): ``ValueError`` when ``K``'s c_i
+  differs from ``X``'s (``zip`` would silently drop the extra channels).
+* ``rejects_kernel_not_1x1`` (0.25 points): the 1x1 version raises
+  ``ValueError`` when the kernel is not 1x1.
+* ``no_builtin`` (1 point): no built-in convolution or pooling (``F.conv2d``,
+  ``nn.Conv2d``, ...): build on your ``corr2d`` (imported below).
+* ``speed`` (1 point): ``corr2d_multi_in_out`` takes at most 20 times the
+  reference's time (2 -> 3 channels, 20x20, 7x7 kernel).
 
 中文
 ----
@@ -63,9 +76,23 @@ Rules:
 
 上例来自教材 6.4 节。
 
-规则：不得使用内置的卷积或汇聚运算，请在自己的 ``corr2d`` 基础上实现；1×1 版本
-只能做一次矩阵乘法，不能逐像素循环；``X`` 不是三维张量、``K`` 的维数不对、
-``K`` 的输入通道数与 ``X`` 不同、或 1×1 版本的卷积核不是 1×1 时，抛出 ``ValueError``。
+规则：评分程序在教材代码之外的要求。每条规则都是单独的隐藏检查，括号内为
+分值（关于计算方式的规则只在结果正确时计分）：
+
+* ``one_by_one_matmul``（1 分）：``corr2d_multi_in_out_1x1`` 与教材一样只做一次
+  矩阵乘法（``torch.matmul`` / ``@`` / ``torch.mm``）。
+* ``one_by_one_speed``（1 分）：1×1 卷积不慢于参考实现的一次矩阵乘法的 5 倍
+  （8 -> 8 通道、256x256）：不能逐像素循环。
+* ``rejects_x_not_3d``（0.25 分）：``X`` 不是三维张量时三个函数都抛出 ``ValueError``。
+* ``rejects_k_wrong_dimensions``（0.25 分）：``K`` 的维数不对时抛出 ``ValueError``。
+* ``rejects_channel_mismatch``（0.25 分）：``K`` 的输入通道数与 ``X`` 不同时抛出
+  ``ValueError``（``zip`` 会悄悄丢掉多余的通道）。
+* ``rejects_kernel_not_1x1``（0.25 分）：1×1 版本的卷积核不是 1×1 时抛出
+  ``ValueError``。
+* ``no_builtin``（1 分）：不得使用内置的卷积或汇聚运算，请在自己的 ``corr2d``
+  基础上实现。
+* ``speed``（1 分）：``corr2d_multi_in_out`` 不慢于参考实现的 20 倍
+  （2 -> 3 通道、20x20、7x7 卷积核）。
 
 Test / 测试: ``pytest exercises/tests/test_channels.py``
 """

@@ -39,12 +39,23 @@ kernel ``[[1, -1]]`` that detects vertical edges::
     >>> learn_kernel(X, Y, (1, 2))   # 10 epochs, lr 3e-2
     tensor([[ 1.0..., -0.9...]])      # close to [[1, -1]]
 
-Rules:
+Rules: what the grader requires beyond the book's code. Each is a hidden
+check of its own, worth the points shown (a rule on how a result is
+computed scores only where the result is right):
 
-* ``forward`` uses your ``corr2d`` (imported below); no built-in convolution.
-* ``learn_kernel`` updates the kernel itself (no optimizer needed) and
-  raises ``ValueError`` when ``X`` or ``Y`` is not 2-D, or when ``Y`` does not
-  have the shape of the layer's output on ``X``.
+* ``int_kernel_size`` (0.5 points): an int ``kernel_size`` k means (k, k), so
+  ``Conv2D(3).weight`` has shape (3, 3) (the book passes pairs).
+* ``forward_uses_corr2d`` (0.5 points): ``forward`` uses your ``corr2d``
+  (imported below); no built-in convolution.
+* ``learn_kernel_uses_conv2d`` (0.5 points): ``learn_kernel`` trains your
+  ``Conv2D(kernel_size)`` on the 2-D ``X``, not the built-in ``nn.Conv2d``
+  the book uses for this experiment; it updates the kernel itself (no
+  optimizer needed).
+* ``rejects_non_2d`` (0.5 points): ``learn_kernel`` raises ``ValueError`` when
+  ``X`` or ``Y`` is not 2-D.
+* ``rejects_wrong_target_shape`` (0.5 points): ``learn_kernel`` raises
+  ``ValueError`` when ``Y`` does not have the shape of the layer's output on
+  ``X``.
 
 中文
 ----
@@ -61,9 +72,20 @@ Rules:
 上例（6.2.3 节“图像中目标的边缘检测”）：中间四列为黑色的 6×8 图像，卷积核
 ``[[1, -1]]`` 检测垂直边缘；``learn_kernel`` 应学到接近 ``[[1, -1]]`` 的卷积核。
 
-规则：``forward`` 使用自己实现的 ``corr2d``，不得使用内置卷积；``learn_kernel``
-自己更新卷积核（不需要优化器）；``X`` 或 ``Y`` 不是二维张量、或 ``Y`` 的形状与该层
-在 ``X`` 上的输出形状不一致时，抛出 ``ValueError``。
+规则：评分程序在教材代码之外的要求。每条规则都是单独的隐藏检查，括号内为
+分值（关于计算方式的规则只在结果正确时计分）：
+
+* ``int_kernel_size``（0.5 分）：整数 ``kernel_size`` k 表示 (k, k)，即
+  ``Conv2D(3).weight`` 的形状为 (3, 3)（教材传入的是二元组）。
+* ``forward_uses_corr2d``（0.5 分）：``forward`` 使用自己实现的 ``corr2d``，
+  不得使用内置卷积。
+* ``learn_kernel_uses_conv2d``（0.5 分）：``learn_kernel`` 在二维的 ``X`` 上训练
+  自己的 ``Conv2D(kernel_size)``，而不是教材在此实验中使用的内置 ``nn.Conv2d``；
+  自己更新卷积核（不需要优化器）。
+* ``rejects_non_2d``（0.5 分）：``X`` 或 ``Y`` 不是二维张量时，``learn_kernel``
+  抛出 ``ValueError``。
+* ``rejects_wrong_target_shape``（0.5 分）：``Y`` 的形状与该层在 ``X`` 上的输出
+  形状不一致时，``learn_kernel`` 抛出 ``ValueError``。
 
 Test / 测试: ``pytest exercises/tests/test_conv_layer.py``
 """

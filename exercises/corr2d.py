@@ -18,15 +18,22 @@ Example from the book::
     tensor([[19., 25.],
             [37., 43.]])
 
-Rules:
+Rules: what the grader requires beyond the book's example. Each is a hidden
+check of its own, worth the points shown (a rule on how a result is
+computed scores only where the result is right):
 
-* Do not use built-in convolution or pooling (``torch.nn.functional.conv2d``,
-  ``torch.conv2d``, ``nn.Conv2d``, ``max_pool2d``, ...). The grader detects
-  them at the operator level, however they are called.
-* The result must be differentiable: autograd must reach ``X`` and ``K``
-  (the next exercise learns a kernel through ``corr2d``).
-* Raise ``ValueError`` when ``X`` or ``K`` is not a 2-D tensor, or when the
-  kernel is larger than the input in either dimension.
+* ``differentiable`` (1 point): the result is differentiable: autograd must
+  reach ``X`` and ``K`` (the next exercise learns a kernel through ``corr2d``).
+* ``rejects_non_2d`` (0.5 points): raise ``ValueError`` when ``X`` or ``K`` is
+  not a 2-D tensor.
+* ``rejects_kernel_larger_than_input`` (0.5 points): raise ``ValueError`` when
+  the kernel is larger than the input in either dimension.
+* ``no_builtin`` (2 points): no built-in convolution or pooling
+  (``torch.nn.functional.conv2d``, ``torch.conv2d``, ``nn.Conv2d``,
+  ``max_pool2d``, ...); the grader detects them at the operator level, however
+  they are called.
+* ``speed`` (1 point): at most 20 times the reference's time on a 64x64 input
+  with a 3x3 kernel (the book's loop over windows is fine).
 
 中文
 ----
@@ -37,12 +44,18 @@ Rules:
 
 上面的例子来自教材 6.2.1 节，输出应为 ``[[19, 25], [37, 43]]``。
 
-规则：
+规则：评分程序在教材示例之外的要求。每条规则都是单独的隐藏检查，括号内为
+分值（关于计算方式的规则只在结果正确时计分）：
 
-* 不得使用内置的卷积或汇聚运算（``torch.nn.functional.conv2d``、``torch.conv2d``、
-  ``nn.Conv2d``、``max_pool2d`` 等）；评分程序在算子层面检测。
-* 结果必须可微：自动微分要能传到 ``X`` 和 ``K``（下一题要通过 ``corr2d`` 学习卷积核）。
-* ``X`` 或 ``K`` 不是二维张量、或卷积核在任一维上大于输入时，抛出 ``ValueError``。
+* ``differentiable``（1 分）：结果必须可微：自动微分要能传到 ``X`` 和 ``K``
+  （下一题要通过 ``corr2d`` 学习卷积核）。
+* ``rejects_non_2d``（0.5 分）：``X`` 或 ``K`` 不是二维张量时抛出 ``ValueError``。
+* ``rejects_kernel_larger_than_input``（0.5 分）：卷积核在任一维上大于输入时抛出
+  ``ValueError``。
+* ``no_builtin``（2 分）：不得使用内置的卷积或汇聚运算（``torch.nn.functional.conv2d``、
+  ``torch.conv2d``、``nn.Conv2d``、``max_pool2d`` 等）；评分程序在算子层面检测。
+* ``speed``（1 分）：在 64x64 输入、3x3 卷积核上不慢于参考实现的 20 倍
+  （教材按窗口循环的写法即可）。
 
 Test / 测试: ``pytest exercises/tests/test_corr2d.py``
 """

@@ -35,8 +35,16 @@ and so on)::
     Sigmoid (1, 84)
     Linear (1, 10)
 
-Rules: here PyTorch's layers (``nn.Conv2d``, ``nn.AvgPool2d``, ...) are what
-you should use; keep the book's layer order, sigmoid activations and average
+Rules: what the grader requires beyond the book's code. Each is a hidden
+check of its own, worth the points shown (a rule on how a result is
+computed scores only where the result is right):
+
+* ``leaves_network_unchanged`` (0.5 points): ``shape_trace`` leaves the
+  network as it came: its parameters, their dtype and ``requires_grad``, and
+  its training mode (the book's loop does).
+
+Here PyTorch's layers (``nn.Conv2d``, ``nn.AvgPool2d``, ...) are what you
+should use; keep the book's layer order, sigmoid activations and average
 pooling (no ReLU, no max pooling).
 
 中文
@@ -53,7 +61,13 @@ pooling (no ReLU, no max pooling).
 
 上例即教材 6.6.1 节打印的每层输出形状。
 
-规则：这里应当使用 PyTorch 自带的层；保持教材的层顺序、sigmoid 激活函数和平均汇聚层
+规则：评分程序在教材代码之外的要求。每条规则都是单独的隐藏检查，括号内为
+分值（关于计算方式的规则只在结果正确时计分）：
+
+* ``leaves_network_unchanged``（0.5 分）：``shape_trace`` 不改变传入的网络：参数及其
+  数据类型和 ``requires_grad``、训练模式都保持不变（教材的循环即如此）。
+
+这里应当使用 PyTorch 自带的层；保持教材的层顺序、sigmoid 激活函数和平均汇聚层
 （不要换成 ReLU 或最大汇聚层）。
 
 Test / 测试: ``pytest exercises/tests/test_lenet.py``

@@ -27,13 +27,24 @@ Examples from the book (an 8x8 input; the book prints ``torch.Size([...])``)::
     >>> corr2d_pad_stride(torch.rand(8, 8), torch.rand(3, 3), padding=1, stride=2).shape
     torch.Size([4, 4])
 
-Rules:
+Rules: what the grader requires beyond the book's examples. Each is a hidden
+check of its own, worth the points shown (a rule on how a result is
+computed scores only where the result is right):
 
-* ``corr2d_pad_stride`` must not use built-in convolution or pooling
-  (``F.conv2d``, ``nn.Conv2d``, ...); padding helpers such as ``F.pad`` are fine.
-* Raise ``ValueError`` for invalid arguments: sizes and kernel sizes < 1,
-  padding < 0, stride < 1, something that is neither an int nor an (h, w) pair
-  of ints, a non-2-D ``X`` or ``K``, or a kernel larger than the padded input.
+* ``rejects_out_of_range`` (0.25 points): raise ``ValueError`` for a size or
+  kernel size < 1, a padding < 0 or a stride < 1.
+* ``rejects_non_int_arguments`` (0.25 points): raise ``ValueError`` for an
+  argument that is neither an int nor an (h, w) pair of ints (``1.5``,
+  ``8.0``, ``(1, 1, 1)``): do not round or truncate it.
+* ``rejects_non_2d`` (0.25 points): ``corr2d_pad_stride`` raises
+  ``ValueError`` for a non-2-D ``X`` or ``K``.
+* ``rejects_kernel_larger_than_padded_input`` (0.25 points): raise
+  ``ValueError`` for a kernel larger than the padded input (n + 2p).
+* ``no_builtin`` (1 point): ``corr2d_pad_stride`` uses no built-in convolution
+  or pooling (``F.conv2d``, ``nn.Conv2d``, ...); padding helpers such as
+  ``F.pad`` are fine.
+* ``speed`` (1 point): ``corr2d_pad_stride`` takes at most 20 times the
+  reference's time on a 32x32 input, 7x7 kernel, padding 3.
 
 中文
 ----
@@ -47,10 +58,21 @@ Rules:
 
 上例来自教材 6.3 节：8×8 的输入，四种填充和步幅组合的输出形状。
 
-规则：``corr2d_pad_stride`` 不得使用内置的卷积或汇聚运算（可以使用 ``F.pad`` 等
-填充函数）；参数无效（尺寸或卷积核小于 1、填充小于 0、步幅小于 1、既不是整数也
-不是整数二元组、``X`` 或 ``K`` 不是二维张量、卷积核大于填充后的输入）时抛出
-``ValueError``。
+规则：评分程序在教材示例之外的要求。每条规则都是单独的隐藏检查，括号内为
+分值（关于计算方式的规则只在结果正确时计分）：
+
+* ``rejects_out_of_range``（0.25 分）：尺寸或卷积核小于 1、填充小于 0、步幅小于 1 时
+  抛出 ``ValueError``。
+* ``rejects_non_int_arguments``（0.25 分）：参数既不是整数也不是整数二元组
+  （``1.5``、``8.0``、``(1, 1, 1)``）时抛出 ``ValueError``，不要取整或截断。
+* ``rejects_non_2d``（0.25 分）：``X`` 或 ``K`` 不是二维张量时，``corr2d_pad_stride``
+  抛出 ``ValueError``。
+* ``rejects_kernel_larger_than_padded_input``（0.25 分）：卷积核大于填充后的输入
+  （n + 2p）时抛出 ``ValueError``。
+* ``no_builtin``（1 分）：``corr2d_pad_stride`` 不得使用内置的卷积或汇聚运算
+  （可以使用 ``F.pad`` 等填充函数）。
+* ``speed``（1 分）：在 32x32 输入、7x7 卷积核、填充 3 上，``corr2d_pad_stride``
+  不慢于参考实现的 20 倍。
 
 Test / 测试: ``pytest exercises/tests/test_padding_stride.py``
 """

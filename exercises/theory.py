@@ -37,11 +37,21 @@ Examples::
     tensor([[19., 25.],
             [37., 43.]])
 
-Rules: ``corr2d_matmul`` performs exactly one matrix multiplication
-(``torch.matmul`` / ``@`` / ``torch.mm``) and no built-in convolution or
-pooling. ``compose_kernels`` and ``corr2d_matmul`` raise ``ValueError`` for a
-non-2-D argument (and ``corr2d_matmul`` for a kernel larger than the input);
-``conv_cost`` for the invalid arguments that ``conv_output_shape`` rejects.
+Rules: what the grader requires beyond the book's exercises. Each is a hidden
+check of its own, worth the points shown (a rule on how a result is
+computed scores only where the result is right):
+
+* ``matmul_rule`` (1 point): ``corr2d_matmul`` performs exactly one matrix
+  multiplication (``torch.matmul`` / ``@`` / ``torch.mm``) and no built-in
+  convolution or pooling.
+* ``compose_rejects_non_2d`` (0.25 points): ``compose_kernels`` raises
+  ``ValueError`` for a non-2-D kernel.
+* ``matmul_rejects_non_2d`` (0.25 points): ``corr2d_matmul`` raises
+  ``ValueError`` for a non-2-D ``X`` or ``K``.
+* ``matmul_rejects_kernel_larger_than_input`` (0.25 points): ``corr2d_matmul``
+  raises ``ValueError`` for a kernel larger than the input.
+* ``cost_rejects_invalid_sizes`` (0.25 points): ``conv_cost`` raises
+  ``ValueError`` for the invalid arguments that ``conv_output_shape`` rejects.
 
 中文
 ----
@@ -56,10 +66,19 @@ non-2-D argument (and ``corr2d_matmul`` for a kernel larger than the input);
 3. ``corr2d_matmul(X, K)``：如何通过改变输入张量和卷积核张量，把互相关运算表示为
    一次矩阵乘法（im2col 或 Toeplitz 矩阵）；结果与 ``corr2d(X, K)`` 相同。
 
-规则：``corr2d_matmul`` 只能做一次矩阵乘法，不得使用内置的卷积或汇聚运算；参数
-不是二维张量时 ``compose_kernels`` 与 ``corr2d_matmul`` 抛出 ``ValueError``
-（卷积核大于输入时 ``corr2d_matmul`` 也抛出）；``conv_cost`` 对
-``conv_output_shape`` 拒绝的参数抛出 ``ValueError``。
+规则：评分程序在教材习题之外的要求。每条规则都是单独的隐藏检查，括号内为
+分值（关于计算方式的规则只在结果正确时计分）：
+
+* ``matmul_rule``（1 分）：``corr2d_matmul`` 只能做一次矩阵乘法，不得使用内置的卷积
+  或汇聚运算。
+* ``compose_rejects_non_2d``（0.25 分）：卷积核不是二维张量时 ``compose_kernels``
+  抛出 ``ValueError``。
+* ``matmul_rejects_non_2d``（0.25 分）：``X`` 或 ``K`` 不是二维张量时
+  ``corr2d_matmul`` 抛出 ``ValueError``。
+* ``matmul_rejects_kernel_larger_than_input``（0.25 分）：卷积核大于输入时
+  ``corr2d_matmul`` 抛出 ``ValueError``。
+* ``cost_rejects_invalid_sizes``（0.25 分）：``conv_cost`` 对 ``conv_output_shape``
+  拒绝的参数抛出 ``ValueError``。
 
 Test / 测试: ``pytest exercises/tests/test_theory.py``
 """

@@ -34,13 +34,29 @@ Example from the book (``batch_size = 256``, ``lr, num_epochs = 0.9, 10``)::
     >>> len(history["test_acc"])
     10
 
-Rules: the model and every batch must be on ``device`` (the grader runs
-on a GPU too); xavier-uniform initialisation, SGD and cross-entropy as above;
-write the training step yourself (``zero_grad``, forward, loss, ``backward``,
-``step``). ``Timer``, ``Accumulator`` and ``try_gpu`` from ``cnnkit`` are the
-book's helpers and may be used (``Accumulator`` also sums 0-d tensors on their
-device, so adding the loss of a batch need not wait for the GPU), and so may
-``cnnkit.progress`` (a progress bar).
+Rules: what the grader requires beyond the book's code. Each is a hidden
+check of its own, worth the points shown (a rule on how a result is
+computed scores only where the result is right):
+
+* ``evaluate_accuracy_eval_mode`` (1 point): ``evaluate_accuracy_gpu``
+  predicts in evaluation mode (``net.eval()``).
+* ``evaluate_accuracy_moves_batches`` (1 point): ``evaluate_accuracy_gpu``
+  moves every batch (``X`` and ``y``) to the ``device`` it is given.
+* ``evaluate_accuracy_rejects_empty`` (0.5 points): ``evaluate_accuracy_gpu``
+  raises ``ValueError`` when ``data_iter`` yields no examples (the book's
+  ``metric[0] / metric[1]`` divides by zero).
+* ``moves_model`` (1 point): ``train_ch6`` moves the model to ``device``
+  (the grader runs on a GPU too).
+* ``moves_batches`` (2 points): ``train_ch6`` moves every training batch to
+  ``device``.
+
+Initialise, optimise and compute the loss as above (xavier-uniform, SGD,
+cross-entropy), and write the training step yourself (``zero_grad``,
+forward, loss, ``backward``, ``step``). ``Timer``, ``Accumulator`` and
+``try_gpu`` from ``cnnkit`` are the book's helpers and may be used
+(``Accumulator`` also sums 0-d tensors on their device, so adding the loss
+of a batch need not wait for the GPU), and so may ``cnnkit.progress`` (a
+progress bar).
 
 中文
 ----
@@ -56,7 +72,20 @@ device, so adding the loss of a batch need not wait for the GPU), and so may
    每个样本的平均训练损失、训练精度和测试精度。返回上面的字典（列表每个迭代
    周期一项；``examples_per_sec`` 为每秒训练的样本数）。
 
-规则：模型和每个小批量都必须在 ``device`` 上（评分程序也会在 GPU 上运行）；
+规则：评分程序在教材代码之外的要求。每条规则都是单独的隐藏检查，括号内为
+分值（关于计算方式的规则只在结果正确时计分）：
+
+* ``evaluate_accuracy_eval_mode``（1 分）：``evaluate_accuracy_gpu`` 在评估模式下
+  预测（``net.eval()``）。
+* ``evaluate_accuracy_moves_batches``（1 分）：``evaluate_accuracy_gpu`` 把每个
+  小批量（``X`` 和 ``y``）都移到指定的 ``device`` 上。
+* ``evaluate_accuracy_rejects_empty``（0.5 分）：``data_iter`` 没有任何样本时，
+  ``evaluate_accuracy_gpu`` 抛出 ``ValueError``（教材的 ``metric[0] / metric[1]``
+  会除以零）。
+* ``moves_model``（1 分）：``train_ch6`` 把模型移到 ``device`` 上（评分程序也会在
+  GPU 上运行）。
+* ``moves_batches``（2 分）：``train_ch6`` 把每个训练小批量都移到 ``device`` 上。
+
 使用 xavier 均匀初始化、SGD 和交叉熵损失；训练步骤（``zero_grad``、前向传播、
 损失、``backward``、``step``）须自己编写。可以使用 ``cnnkit`` 中教材的
 ``Timer``、``Accumulator``（它也能把 0 维张量留在其设备上累加，累加每个小批量的

@@ -1,7 +1,8 @@
 """Hidden checks for multiple input and output channels and the 1x1 convolution (d2l 6.4).
 
 The oracle is ``F.conv2d`` on a batch of one; the 1x1 version is also compared with the
-per-pixel matrix product ``einsum('oi,ihw->ohw')``.
+per-pixel matrix product ``einsum('oi,ihw->ohw')``. Each rule the statement adds (one matrix
+product, each family of ``ValueError``, no built-ins, speed) is a rule check of its own.
 """
 
 from __future__ import annotations
@@ -40,25 +41,31 @@ K_NOT_4D = Text("K must be 4-D (c_o, c_i, k_h, k_w)", "K 必须是四维张量 (
 C_I_DIFFERS = Text("K's number of input channels c_i must equal X's", "K 的输入通道数 c_i 必须与 X 的通道数相同")
 NOT_1X1 = Text("the kernel of corr2d_multi_in_out_1x1 must be 1x1", "corr2d_multi_in_out_1x1 的卷积核必须是 1×1")
 
-#: (function, X shape, K shape, the rule broken): every ValueError the exercise asks for. X is 2 x 4 x 5
+#: (function, X shape, K shape) of each family of ValueError the exercise asks for. X is 2 x 4 x 5
 #: unless the case is about X; wrong channel counts go both ways (zip would silently drop the extra).
-INVALID_ARGUMENTS = (
-    (MULTI_IN, (4, 5), (4, 2, 2), X_NOT_3D),
-    (MULTI_IN, (1, 2, 4, 5), (2, 2, 2), X_NOT_3D),
-    (MULTI_IN, (2, 4, 5), (2, 2), K_NOT_3D),
-    (MULTI_IN, (2, 4, 5), (1, 2, 2, 2), K_NOT_3D),
-    (MULTI_IN, (2, 4, 5), (3, 2, 2), C_I_DIFFERS),
-    (MULTI_IN, (2, 4, 5), (1, 2, 2), C_I_DIFFERS),
-    (MULTI_IN_OUT, (4, 5), (3, 4, 2, 2), X_NOT_3D),
-    (MULTI_IN_OUT, (2, 4, 5), (2, 2, 2), K_NOT_4D),
-    (MULTI_IN_OUT, (2, 4, 5), (1, 3, 2, 2, 2), K_NOT_4D),
-    (MULTI_IN_OUT, (2, 4, 5), (3, 3, 2, 2), C_I_DIFFERS),
-    (MULTI_IN_OUT, (2, 4, 5), (3, 1, 2, 2), C_I_DIFFERS),
-    (ONE_BY_ONE, (4, 5), (3, 4, 1, 1), X_NOT_3D),
-    (ONE_BY_ONE, (2, 4, 5), (2, 1, 1), K_NOT_4D),
-    (ONE_BY_ONE, (2, 4, 5), (3, 3, 1, 1), C_I_DIFFERS),
-    (ONE_BY_ONE, (2, 4, 5), (3, 2, 3, 3), NOT_1X1),
-    (ONE_BY_ONE, (2, 4, 5), (3, 2, 1, 2), NOT_1X1),
+X_NOT_3D_CALLS = (
+    (MULTI_IN, (4, 5), (4, 2, 2)),
+    (MULTI_IN, (1, 2, 4, 5), (2, 2, 2)),
+    (MULTI_IN_OUT, (4, 5), (3, 4, 2, 2)),
+    (ONE_BY_ONE, (4, 5), (3, 4, 1, 1)),
+)
+K_DIMS_CALLS = (
+    (MULTI_IN, (2, 4, 5), (2, 2)),
+    (MULTI_IN, (2, 4, 5), (1, 2, 2, 2)),
+    (MULTI_IN_OUT, (2, 4, 5), (2, 2, 2)),
+    (MULTI_IN_OUT, (2, 4, 5), (1, 3, 2, 2, 2)),
+    (ONE_BY_ONE, (2, 4, 5), (2, 1, 1)),
+)
+C_I_CALLS = (
+    (MULTI_IN, (2, 4, 5), (3, 2, 2)),
+    (MULTI_IN, (2, 4, 5), (1, 2, 2)),
+    (MULTI_IN_OUT, (2, 4, 5), (3, 3, 2, 2)),
+    (MULTI_IN_OUT, (2, 4, 5), (3, 1, 2, 2)),
+    (ONE_BY_ONE, (2, 4, 5), (3, 3, 1, 1)),
+)
+NOT_1X1_CALLS = (
+    (ONE_BY_ONE, (2, 4, 5), (3, 2, 3, 3)),
+    (ONE_BY_ONE, (2, 4, 5), (3, 2, 1, 2)),
 )
 
 
@@ -108,6 +115,8 @@ def book_examples(ctx: Context) -> None:
     "corr2d_multi_in 与 F.conv2d 一致（1-4 个输入通道、非方形、float64）",
 )
 def multi_in_matches_builtin(ctx: Context) -> None:
+    # All or nothing, like every property check here: a function wrong for some channel counts or
+    # shapes is wrong, whatever share of the drawn examples it survives.
     expect_matches(
         ctx,
         S.channels_case(),
@@ -152,12 +161,12 @@ def one_by_one_matches(ctx: Context) -> None:
     prop()
 
 
-@EXERCISE.check(1, "the 1x1 convolution is exactly one matrix multiplication", "1x1 卷积恰好通过一次矩阵乘法计算")
+@EXERCISE.rule(1, "the 1x1 convolution is exactly one matrix multiplication", "1x1 卷积恰好通过一次矩阵乘法计算")
 def one_by_one_matmul(ctx: Context) -> None:
     expect_one_matmul(ctx, ONE_BY_ONE, torch.randn(3, 5, 4), torch.randn(2, 3, 1, 1))
 
 
-@EXERCISE.check(
+@EXERCISE.rule(
     1,
     "speed: the 1x1 convolution within 5x one matrix product (8 -> 8 channels, 256x256)",
     "速度：1x1 卷积不慢于一次矩阵乘法的 5 倍（8 -> 8 通道、256x256）",
@@ -168,19 +177,51 @@ def one_by_one_speed(ctx: Context) -> None:
     expect_fast_enough(ctx, ONE_BY_ONE, lambda i: random_pair(SPEED_ONE_BY_ONE, seed=i), max_ratio=5)
 
 
-@EXERCISE.check(
-    1,
-    "wrong shapes raise ValueError: X not 3-D, K with the wrong number of dimensions or of "
-    "input channels, a 1x1 version kernel that is not 1x1",
-    "形状不对时抛出 ValueError：X 不是三维、K 的维数或输入通道数不对、1×1 版本的卷积核不是 1×1",
-)
-def invalid_arguments(ctx: Context) -> None:
-    for target, x_shape, k_shape, rule in INVALID_ARGUMENTS:
-        hint = Text("The exercise asks for ValueError here: ", "练习要求此时抛出 ValueError：") + rule + Text(".", "。")
+def expect_wrong_shapes_rejected(ctx: Context, calls: tuple, rule: Text) -> None:
+    """Each call (function, X shape, K shape) breaks ``rule``, so each must raise ValueError."""
+    hint = Text("The exercise asks for ValueError here: ", "练习要求此时抛出 ValueError：") + rule + Text(".", "。")
+    for target, x_shape, k_shape in calls:
         expect_invalid_rejected(ctx, target, [(hint, (torch.ones(x_shape), torch.ones(k_shape)), {})])
 
 
-@EXERCISE.check(
+@EXERCISE.rule(
+    0.25,
+    "an X that is not 3-D (c_i, h, w) raises ValueError in all three functions",
+    "三个函数在 X 不是三维 (c_i, h, w) 时都抛出 ValueError",
+)
+def rejects_x_not_3d(ctx: Context) -> None:
+    expect_wrong_shapes_rejected(ctx, X_NOT_3D_CALLS, X_NOT_3D)
+
+
+@EXERCISE.rule(
+    0.25,
+    "a K with the wrong number of dimensions raises ValueError (3-D for corr2d_multi_in, 4-D for the other two)",
+    "K 的维数不对时抛出 ValueError（corr2d_multi_in 为三维，另两个函数为四维）",
+)
+def rejects_k_wrong_dimensions(ctx: Context) -> None:
+    for calls, rule in ((K_DIMS_CALLS[:2], K_NOT_3D), (K_DIMS_CALLS[2:], K_NOT_4D)):
+        expect_wrong_shapes_rejected(ctx, calls, rule)
+
+
+@EXERCISE.rule(
+    0.25,
+    "a K whose number of input channels c_i differs from X's raises ValueError (more and fewer)",
+    "K 的输入通道数 c_i 与 X 的不同时抛出 ValueError（多或少）",
+)
+def rejects_channel_mismatch(ctx: Context) -> None:
+    expect_wrong_shapes_rejected(ctx, C_I_CALLS, C_I_DIFFERS)
+
+
+@EXERCISE.rule(
+    0.25,
+    "corr2d_multi_in_out_1x1 with a kernel that is not 1x1 raises ValueError",
+    "corr2d_multi_in_out_1x1 的卷积核不是 1×1 时抛出 ValueError",
+)
+def rejects_kernel_not_1x1(ctx: Context) -> None:
+    expect_wrong_shapes_rejected(ctx, NOT_1X1_CALLS, NOT_1X1)
+
+
+@EXERCISE.rule(
     1,
     "no built-in convolution in any of the three functions (small, speed-check-sized and float64 inputs)",
     "三个函数都不使用内置卷积（小输入、速度测试大小的输入和 float64 输入）",
@@ -198,7 +239,7 @@ def no_builtin(ctx: Context) -> None:
             expect_no_builtin(ctx, target, *args)
 
 
-@EXERCISE.check(
+@EXERCISE.rule(
     1,
     "speed: corr2d_multi_in_out at most 20x the reference (2 -> 3 channels, 20x20, 7x7)",
     "速度：corr2d_multi_in_out 不慢于参考实现的 20 倍（2 -> 3 通道、20x20、7x7）",

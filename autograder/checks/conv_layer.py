@@ -5,6 +5,10 @@ The layer is built and driven in the worker by the ``conv2d_layer`` probe; the o
 ``learn_kernel`` runs through the ``seeded_call`` probe, so its random initialisation is
 reproducible (seeds ``ctx.settings.seed`` (or 0) + i); the layer's random start is read through
 ``conv2d_layer`` with a seed.
+
+The value checks build the layer as the book does, with a (k_h, k_w) pair. The rules the statement
+adds (an int k meaning (k, k), forward and learn_kernel on your own corr2d and Conv2D, each family
+of ``ValueError``) are rule checks of their own.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ..text import Text
 from . import strategies as S
 from .expect import Invalid, expect_close, expect_invalid_rejected, show, tensor_result, with_inputs
 from .framework import CheckFailed, Context, checks_of, type_name
+from .rules import ONLY_FOR_CORRECT
 
 EXERCISE = checks_of("conv_layer")
 LEARN = "conv_layer.learn_kernel"
@@ -90,16 +95,23 @@ def edge_problem() -> tuple[torch.Tensor, torch.Tensor]:
     return X, oracle(X, torch.tensor([[1.0, -1.0]]), torch.zeros(1))
 
 
-def invalid_calls() -> list[Invalid]:
-    """Every ValueError the statement asks of learn_kernel: X or Y not 2-D (Y of 1 or 3 dimensions
-    broadcasts against the output, so only a check catches it), or Y not of the output's shape
-    (one that broadcasts, one that does not, and one that only the kernel size makes wrong)."""
+def not_2d_calls() -> list[Invalid]:
+    """The first family of ValueError the statement asks of learn_kernel: X or Y not 2-D (Y of 1 or
+    3 dimensions broadcasts against the output, so only a check catches it)."""
     X, Y = edge_problem()
     return [
         (NOT_2D, (X[None], Y, (1, 2)), {}),
         (NOT_2D, (X[0], Y, (1, 2)), {}),
         (NOT_2D, (X, Y[None], (1, 2)), {}),
         (NOT_2D, (X, Y[0], (1, 2)), {}),
+    ]
+
+
+def wrong_target_calls() -> list[Invalid]:
+    """The second: Y not of the output's shape (one that broadcasts, one that does not, and one that
+    only the kernel size makes wrong)."""
+    X, Y = edge_problem()
+    return [
         (Y_SHAPE, (X, Y[:1], (1, 2)), {}),
         (Y_SHAPE, (X, Y[:, :-1], (1, 2)), {}),
         (Y_SHAPE, (X, Y, (2, 2)), {}),
@@ -147,7 +159,8 @@ def expect_loaded(seen: dict, kernel_size, inputs: dict) -> None:
 
 
 def build(ctx: Context, kernel_size, seed: int | None = None) -> dict:
-    """Only build ``Conv2D(kernel_size)`` (after ``torch.manual_seed(seed)`` if given) and observe it."""
+    """Only build ``Conv2D(kernel_size)`` (after ``torch.manual_seed(seed)`` if given) and observe it
+    (an int ``kernel_size`` k is built as the statement says, (k, k))."""
     k_h, k_w = S.as_pair(kernel_size)  # the statement lets an int k stand for (k, k)
     X, W, b, G = torch.ones(k_h + 2, k_w + 3), torch.ones(k_h, k_w), torch.ones(1), torch.ones(3, 4)
     return observe(ctx, kernel_size, X, W, b, G, run=False, seed=seed)  # forward is judged by other checks
@@ -192,31 +205,35 @@ def expect_random_start(ctx: Context, kernel_size=(2, 3)) -> None:
         )
 
 
+def parameter_list(seen: dict, call: str) -> dict[str, tuple[tuple, object]]:
+    """The layer's parameters as the probe saw them: name -> (shape, requires_grad)."""
+    found = {}
+    for entry in seen["params"]:
+        if (
+            not isinstance(entry, (list, tuple))
+            or len(entry) != 3
+            or not isinstance(entry[0], str)
+            or not isinstance(entry[1], tuple)
+        ):
+            raise CheckFailed(Text(f"{call}: unreadable parameter list", f"{call}：无法读取参数列表"))
+        found[entry[0]] = (tuple(entry[1]), entry[2])
+    return found
+
+
 @EXERCISE.check(
     1,
-    "Conv2D has exactly two Parameters: weight (kernel_size, an int k meaning (k, k); a random "
-    "start) and bias (1,), both trainable",
-    "Conv2D 恰有两个模型参数：weight（kernel_size，整数 k 表示 (k, k)；随机初始化）和 bias（形状 (1,)），且都可训练",
+    "Conv2D((k_h, k_w)) has exactly two Parameters, both trainable: weight of shape (k_h, k_w) and bias (1,)",
+    "Conv2D((k_h, k_w)) 恰有两个模型参数，且都可训练：形状为 (k_h, k_w) 的 weight 和形状为 (1,) 的 bias",
 )
 def parameters(ctx: Context) -> None:
-    for kernel_size in ((1, 2), (2, 3), (3, 3), 3):
+    for kernel_size in ((1, 2), (2, 3), (3, 3)):
         seen = build(ctx, kernel_size)
         call = f"Conv2D({kernel_size})"
         if seen.get("is_module") is not True:
             raise CheckFailed(Text(f"{call} must be an nn.Module", f"{call} 应继承 nn.Module"))
-        params = seen["params"]
-        found = {}
-        for entry in params:
-            if (
-                not isinstance(entry, (list, tuple))
-                or len(entry) != 3
-                or not isinstance(entry[0], str)
-                or not isinstance(entry[1], tuple)
-            ):
-                raise CheckFailed(Text(f"{call}: unreadable parameter list", f"{call}：无法读取参数列表"))
-            found[entry[0]] = (tuple(entry[1]), entry[2])
+        found = parameter_list(seen, call)
         listing = ", ".join(f"{n} {s}" for n, (s, _) in found.items()) or "none"
-        for name, shape in (("weight", S.as_pair(kernel_size)), ("bias", (1,))):
+        for name, shape in (("weight", kernel_size), ("bias", (1,))):
             if name not in found:
                 kind = seen["attributes"][name][0]
                 what = "missing" if kind == "NoneType" else f"a {kind}, not an nn.Parameter"
@@ -239,8 +256,10 @@ def parameters(ctx: Context) -> None:
                         f"{call}.{name}：期望形状 {tuple(shape)}，实际为 {got_shape}",
                     ),
                     Text(
-                        "weight has the shape kernel_size (an int k means (k, k)); bias is torch.zeros(1).",
-                        "weight 的形状为 kernel_size（整数 k 表示 (k, k)）；bias 为 torch.zeros(1)。",
+                        "As in the book: weight = nn.Parameter(torch.rand(kernel_size)), bias = "
+                        "nn.Parameter(torch.zeros(1)).",
+                        "与教材相同：weight = nn.Parameter(torch.rand(kernel_size))，bias = "
+                        "nn.Parameter(torch.zeros(1))。",
                     ),
                 )
             if trainable is not True:
@@ -257,50 +276,15 @@ def parameters(ctx: Context) -> None:
                     f"{call} 应恰有 weight 和 bias 两个参数，实际为 {listing}",
                 )
             )
-    expect_random_start(ctx)
 
 
 @EXERCISE.check(
-    1,
-    "Conv2D's forward and learn_kernel use your corr2d: no built-in convolution",
-    "Conv2D 的前向传播和 learn_kernel 使用自己的 corr2d：不使用内置卷积",
+    0.5,
+    "Conv2D's weight starts random, as in the book (torch.rand): not constant, different after different seeds",
+    "Conv2D 的 weight 与教材一样随机初始化（torch.rand）：不是常数，不同随机种子下初始值不同",
 )
-def no_builtin(ctx: Context) -> None:
-    X, W, b, G = torch.randn(5, 6), torch.randn(2, 3), torch.randn(1), torch.randn(4, 4)
-    used = forbidden_ops(ctx.probe_ops("conv2d_layer", (2, 3), X, W, b, G))
-    if used:
-        raise CheckFailed(
-            Text(
-                f"Conv2D must compute its output with corr2d, but it called {', '.join(used)}",
-                f"Conv2D 应使用 corr2d 计算输出，但调用了 {', '.join(used)}",
-            )
-        )
-    X, Y = edge_problem()
-    try:
-        used = forbidden_ops(ctx.probe_ops("seeded_call", seeds(ctx, 1)[0], LEARN, [X, Y, (1, 2)], {}))
-    except CheckFailed as failure:  # the rule is judged on a call that runs
-        raise CheckFailed(
-            Text(
-                "learn_kernel(X, Y, (1, 2)) (the book's edge experiment) ",
-                "learn_kernel(X, Y, (1, 2))（教材的边缘检测实验）",
-            )
-            + failure.text,
-            failure.hint,
-        ) from None
-    if used:
-        raise CheckFailed(
-            Text(
-                f"learn_kernel(X, Y, (1, 2)) (the book's edge experiment) must train your "
-                f"Conv2D(kernel_size), but it called {', '.join(used)}",
-                f"learn_kernel(X, Y, (1, 2))（教材的边缘检测实验）应训练自己的 Conv2D(kernel_size)，"
-                f"但调用了 {', '.join(used)}",
-            ),
-            Text(
-                "Create the layer with Conv2D(kernel_size) (the class above), not the built-in "
-                "nn.Conv2d the book uses here.",
-                "请用上面的 Conv2D(kernel_size) 构造该层，而不是教材此处使用的内置 nn.Conv2d。",
-            ),
-        )
+def random_start(ctx: Context) -> None:
+    expect_random_start(ctx)
 
 
 @EXERCISE.check(
@@ -309,6 +293,8 @@ def no_builtin(ctx: Context) -> None:
     "在随机形状上 forward(x) 等于 corr2d(x, weight) + bias（与 F.conv2d 比较）",
 )
 def forward(ctx: Context) -> None:
+    # All or nothing: a layer wrong for some kernel shapes is wrong, whatever share of the drawn
+    # shapes it survives.
     @ctx.given(S.conv_layer_case())
     def prop(case):
         kernel_size, X, W, b, G = case
@@ -321,11 +307,13 @@ def forward(ctx: Context) -> None:
 
 
 @EXERCISE.check(
-    2,
+    1.5,
     "gradients reach weight and bias and equal autograd's through F.conv2d",
     "梯度能传到 weight 和 bias，且与经 F.conv2d 自动求导的结果一致",
 )
 def gradients(ctx: Context) -> None:
+    # All or nothing: each example compares both gradients at once, and a gradient that is wrong
+    # for some shapes is wrong, whatever share of the drawn shapes it survives.
     @ctx.given(S.conv_layer_case(), max_examples=max(5, ctx.settings.max_examples // 2))
     def prop(case):
         kernel_size, X, W, b, G = case
@@ -364,15 +352,6 @@ def gradients(ctx: Context) -> None:
             expect_close(grad, expected, f"gradient of sum(Conv2D(x) * G) with respect to {name}", inputs)
 
     prop()
-
-
-@EXERCISE.check(
-    1,
-    "learn_kernel raises ValueError when X or Y is not 2-D or Y does not have the output's shape",
-    "X 或 Y 不是二维、或 Y 的形状与输出形状不一致时，learn_kernel 抛出 ValueError",
-)
-def invalid_arguments(ctx: Context) -> None:
-    expect_invalid_rejected(ctx, LEARN, invalid_calls())
 
 
 EPOCHS_HINT = Text(
@@ -510,7 +489,7 @@ def steps_text(curvature: float, lrs: tuple[float, float], step: float, seen: fl
 
 
 @EXERCISE.check(
-    2,
+    1.5,
     "learn_kernel follows lr and num_epochs: it recovers a random (2, 3) kernel, one epoch ends "
     "farther from it, and it makes exactly num_epochs steps on the summed squared error",
     "learn_kernel 遵循 lr 和 num_epochs：能恢复随机的 (2, 3) 卷积核，只训练一个迭代周期时离它更远，"
@@ -551,3 +530,118 @@ def learns_random_kernel(ctx: Context) -> None:
                 EPOCHS_HINT + STATE_HINT,
             )
     expect_exact_steps(ctx, seeds(ctx, 1)[0])
+
+
+# -- the rules the statement adds --------------------------------------------------------------------
+@EXERCISE.rule(
+    0.5,
+    "an int kernel_size k means (k, k): Conv2D(3).weight has shape (3, 3)",
+    "整数 kernel_size k 表示 (k, k)：Conv2D(3).weight 的形状为 (3, 3)",
+)
+def int_kernel_size(ctx: Context) -> None:
+    seen = build(ctx, 3)
+    found = parameter_list(seen, "Conv2D(3)")
+    shape = found["weight"][0] if "weight" in found else seen["attributes"]["weight"][1]
+    if shape != (3, 3):
+        raise CheckFailed(
+            Text(
+                f"Conv2D(3).weight: expected shape (3, 3), got {shape}",
+                f"Conv2D(3).weight：期望形状 (3, 3)，实际为 {shape}",
+            ),
+            Text(
+                "The statement lets an int k stand for (k, k); the book passes pairs (Conv2D((1, 2))), and "
+                "torch.rand(3) has shape (3,): turn an int into (k, k) first.",
+                "题目允许用整数 k 表示 (k, k)；教材传入的是二元组（Conv2D((1, 2))），而 torch.rand(3) 的形状为 (3,)："
+                "请先把整数转换为 (k, k)。",
+            ),
+        )
+
+
+@EXERCISE.rule(
+    0.5,
+    "Conv2D's forward uses your corr2d: no built-in convolution",
+    "Conv2D 的前向传播使用自己的 corr2d：不使用内置卷积",
+)
+def forward_uses_corr2d(ctx: Context) -> None:
+    X, W, b, G = torch.randn(5, 6), torch.randn(2, 3), torch.randn(1), torch.randn(4, 4)
+    inputs = {"x": X, "weight": W, "bias": b}
+    seen, ops = ctx.probe_with_ops("conv2d_layer", (2, 3), X, W, b, G)
+    try:  # the rule is scored only for a forward pass that computes the right output
+        if not isinstance(seen, dict):
+            raise CheckFailed(
+                Text(
+                    f"Conv2D could not be observed (got {type_name(seen)})",
+                    f"无法检查 Conv2D（得到 {type_name(seen)}）",
+                )
+            )
+        expect_loaded(seen, (2, 3), inputs)
+        expect_close(seen["Y"], oracle(X, W, b), "Conv2D((2, 3))(x)", inputs)
+    except CheckFailed as failure:
+        raise CheckFailed(ONLY_FOR_CORRECT + failure.text, failure.hint) from None
+    used = forbidden_ops(ops)
+    if used:
+        raise CheckFailed(
+            Text(
+                f"Conv2D((2, 3))(x) must compute its output with your corr2d, but it called {', '.join(used)}",
+                f"Conv2D((2, 3))(x) 应使用自己的 corr2d 计算输出，但调用了 {', '.join(used)}",
+            ),
+            Text(
+                "forward(x) returns corr2d(x, self.weight) + self.bias.",
+                "forward(x) 返回 corr2d(x, self.weight) + self.bias。",
+            ),
+        )
+
+
+@EXERCISE.rule(
+    0.5,
+    "learn_kernel trains your Conv2D(kernel_size), not the built-in nn.Conv2d the book uses there",
+    "learn_kernel 训练自己的 Conv2D(kernel_size)，而不是教材此处使用的内置 nn.Conv2d",
+)
+def learn_kernel_uses_conv2d(ctx: Context) -> None:
+    X, Y = edge_problem()
+    seed = seeds(ctx, 1)[0]
+    call = f"learn_kernel(X, Y, (1, 2)) (the book's edge experiment, after torch.manual_seed({seed}))"
+    try:  # the rule is scored only for a call that learns the edge detector
+        K, ops = ctx.probe_with_ops("seeded_call", seed, LEARN, [X, Y, (1, 2)], {})
+        expect_close(
+            K,
+            torch.tensor([[1.0, -1.0]]),
+            f"{call} (tolerance {EDGE_TOLERANCE})",
+            {"X": X, "Y": Y},
+            rtol=0,
+            atol=EDGE_TOLERANCE,
+        )
+    except CheckFailed as failure:
+        raise CheckFailed(ONLY_FOR_CORRECT + failure.text, failure.hint) from None
+    used = forbidden_ops(ops)
+    if used:
+        raise CheckFailed(
+            Text(
+                f"{call} must train your Conv2D(kernel_size), but it called {', '.join(used)}",
+                f"{call} 应训练自己的 Conv2D(kernel_size)，但调用了 {', '.join(used)}",
+            ),
+            Text(
+                "The book uses the built-in nn.Conv2d here for simplicity; this exercise asks for the class "
+                "above: conv2d = Conv2D(kernel_size), on the 2-D X (no reshape to 4-D needed).",
+                "教材此处为简单起见使用内置的 nn.Conv2d；本练习要求使用上面的类：conv2d = Conv2D(kernel_size)，"
+                "直接作用于二维的 X（无需变形为四维）。",
+            ),
+        )
+
+
+@EXERCISE.rule(
+    0.5,
+    "learn_kernel with an X or Y that is not 2-D raises ValueError (before training)",
+    "X 或 Y 不是二维时，learn_kernel 抛出 ValueError（在训练之前）",
+)
+def rejects_non_2d(ctx: Context) -> None:
+    expect_invalid_rejected(ctx, LEARN, not_2d_calls())
+
+
+@EXERCISE.rule(
+    0.5,
+    "learn_kernel with a Y that does not have the shape of the layer's output on X raises ValueError",
+    "Y 的形状与该层在 X 上的输出形状不一致时，learn_kernel 抛出 ValueError",
+)
+def rejects_wrong_target_shape(ctx: Context) -> None:
+    expect_invalid_rejected(ctx, LEARN, wrong_target_calls())

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable
 import torch
 
 from ..text import Text
-from .framework import CheckFailed, Context, type_name
+from .framework import CheckFailed, Context, Raised, type_name
 
 
 def show(value: Any, limit: int = 6) -> str:
@@ -153,11 +153,15 @@ def expect_matches(
 
 
 def ask(ctx: Context, target: str, inputs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-    """``ctx.call``, but when the submission raises, the failure shows the counterexample too."""
+    """``ctx.call``, but when the submission raises, the failure names the call (``pool2d(tensor 3x3,
+    2)``) and shows the counterexample."""
     try:
         return ctx.call(target, *args, **kwargs)
     except CheckFailed as failure:
-        raise CheckFailed(with_inputs(failure.text, inputs), failure.hint) from None
+        called = call_text(target, *args, **kwargs)
+        raise CheckFailed(
+            with_inputs(Text(f"{called}: ", f"{called}：") + failure.text, inputs), failure.hint
+        ) from None
 
 
 def expect_value_error(
@@ -165,7 +169,11 @@ def expect_value_error(
 ) -> None:
     """Fail unless ``target(*args, **kwargs)`` raises ValueError, as the exercise asks of arguments
     it cannot handle (``call`` shows the call in the message)."""
-    raised = ctx.call_expecting_error(target, *args, **kwargs)
+    judge_value_error(ctx.call_expecting_error(target, *args, **kwargs), call, hint)
+
+
+def judge_value_error(raised: Raised | None, call: str, hint: Text | None = None) -> None:
+    """Fail unless what ``call`` raised (``None``: it returned) is a ValueError (or a subclass)."""
     if raised is None:
         raise CheckFailed(
             Text(f"{call} returned a result; expected ValueError", f"{call} 返回了结果；应抛出 ValueError"), hint
@@ -185,11 +193,13 @@ Invalid = tuple[Text, tuple, dict]
 
 
 def call_text(target: str, *args: Any, **kwargs: Any) -> str:
-    """The call as the student would write it, tensors by shape: ``corr2d(tensor 1x5x5, tensor 2x2)``."""
+    """The call as the student would write it, tensors by shape (and dtype, unless float32):
+    ``corr2d(tensor 1x5x5, tensor 2x2)``, ``pool2d(tensor 3x4 int64, (2, 2))``."""
 
     def one(value: Any) -> str:
         if isinstance(value, torch.Tensor):
-            return f"tensor {'x'.join(map(str, value.shape)) or 'scalar'}"
+            dtype = "" if value.dtype == torch.float32 else f" {str(value.dtype).removeprefix('torch.')}"
+            return f"tensor {'x'.join(map(str, value.shape)) or 'scalar'}{dtype}"
         return repr(value)
 
     parts = [one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()]

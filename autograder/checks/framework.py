@@ -2,14 +2,18 @@
 
 A check is a function ``check(ctx, *observations)`` registered on its exercise with points and a
 bilingual title. It asks the worker for results through ``ctx`` and judges them here, in the
-trusted parent: it returns to pass, raises ``CheckFailed`` to fail with an explanation, or
-``SkipCheck`` when something outside the submission (e.g. the data set) is missing. An
-``Observation`` is an expensive look at the submission (a whole training run, say) that several
-checks judge: each check declares the observations it needs, and each is made once per run.
+trusted parent: it returns to pass (a ``Partial`` for part of its points), raises ``CheckFailed`` to
+fail with an explanation, or ``SkipCheck`` when something outside the submission (e.g. the data
+set) is missing. A *rule* check (``ExerciseChecks.rule``) judges a rule that the exercise's
+statement adds to the book (no built-in convolution, an int meaning (k, k), a ``ValueError``, ...);
+the statement's Rules section lists each with its points. An ``Observation`` is an expensive look at
+the submission (a whole training run, say) that several checks judge: each check declares the
+observations it needs, and each is made once per run.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +29,7 @@ from ..settings import Settings
 from ..text import Text
 from ..worker.client import WorkerError, WorkerProcess
 from ..worker.runtime.protocol import Opaque
+from .deadline import SHRINKING_STOPPED, Deadline
 
 T = TypeVar("T")
 
@@ -57,6 +62,26 @@ class StopCheck(BaseException):
         self.text, self.status, self.reason, self.hint = text, status, reason, hint
 
 
+@dataclass(frozen=True)
+class Partial:
+    """A check's verdict of partial credit, returned by its judge: ``fraction`` of its points, strictly
+    between 0 and 1 (a judge passes with all of them by returning, and fails with none by raising
+    ``CheckFailed``); ``text`` says what was measured and how the fraction follows from it, ``hint``
+    how to earn the rest."""
+
+    fraction: float
+    text: Text
+    hint: Text | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.fraction < 1:
+            raise ValueError(f"a partial credit is a fraction strictly between 0 and 1, got {self.fraction!r}")
+
+
+class _ShrinkingStopped(BaseException):
+    """Ends a hypothesis run whose shrinking the deadline stopped (hypothesis only catches ``Exception``)."""
+
+
 class Raised(NamedTuple):
     """An exception the student's code raised, as names: its class, its message, and every class it
     is an instance of."""
@@ -78,19 +103,25 @@ class Observation(Generic[T]):
     make: Callable[["Context"], T]
 
 
+#: What a judge returns: None or a ``Text`` (shown beside the pass, e.g. the accuracy it measured)
+#: to pass, a ``Partial`` for part of the points.
+Verdict = Text | Partial | None
+
+
 @dataclass
 class Check:
-    """A check raises ``CheckFailed``/``SkipCheck``/``StopCheck``, or passes; when it passes it may
-    return a ``Text`` that the report shows beside the pass (e.g. the accuracy it measured).
-    ``needs`` are the observations passed to ``judge`` after the context, in order."""
+    """A check raises ``CheckFailed``/``SkipCheck``/``StopCheck``, or returns a ``Verdict``.
+    ``needs`` are the observations passed to ``judge`` after the context, in order; ``rule`` marks a
+    check of a rule the statement adds to the book."""
 
     name: str
     title: Text
     points: float
-    judge: Callable[..., "Text | None"]
+    judge: Callable[..., Verdict]
     needs: tuple[Observation, ...] = ()
+    rule: bool = False
 
-    def run(self, ctx: "Context") -> "Text | None":
+    def run(self, ctx: "Context") -> Verdict:
         return self.judge(ctx, *(ctx.observe(observation) for observation in self.needs))
 
 
@@ -100,6 +131,9 @@ class ExerciseChecks:
 
     exercise: registry.Exercise
     checks: list[Check] = field(default_factory=list)
+    #: Seconds this exercise may take beyond the run's exercise budget (training adds the time limit
+    #: of its training run), given the run's settings.
+    extra_seconds: Callable[[Settings], float] = lambda settings: 0.0
 
     @property
     def name(self) -> str:
@@ -113,14 +147,24 @@ class ExerciseChecks:
     def max_score(self) -> float:
         return sum(c.points for c in self.checks)
 
-    def check(self, points: float, en: str, zh: str, needs: tuple[Observation, ...] = ()):
+    @property
+    def rules(self) -> list[Check]:
+        """The checks of the rules the statement adds to the book, in order."""
+        return [c for c in self.checks if c.rule]
+
+    def check(self, points: float, en: str, zh: str, needs: tuple[Observation, ...] = (), rule: bool = False):
         """Decorator registering ``fn(ctx, *observations)`` as a check of this exercise."""
 
-        def register(fn: Callable[..., "Text | None"]) -> Callable[..., "Text | None"]:
-            self.checks.append(Check(fn.__name__, Text(en, zh), points, fn, tuple(needs)))
+        def register(fn: Callable[..., Verdict]) -> Callable[..., Verdict]:
+            self.checks.append(Check(fn.__name__, Text(en, zh), points, fn, tuple(needs), rule))
             return fn
 
         return register
+
+    def rule(self, points: float, en: str, zh: str, needs: tuple[Observation, ...] = ()):
+        """Decorator registering a check of a rule the statement adds to the book (its Rules section
+        lists it with these points)."""
+        return self.check(points, en, zh, needs, rule=True)
 
 
 def checks_of(name: str) -> ExerciseChecks:
@@ -139,9 +183,12 @@ class Context:
         settings: Settings,
         memo: dict | None = None,
         attachments: dict[str, bytes] | None = None,
+        deadline: Deadline | None = None,
     ):
         self._worker, self._reference = worker, reference
         self.exercise, self.settings = exercise, settings
+        #: When this exercise's checks must stop (its time budget or the submission's).
+        self.deadline = deadline or Deadline.unbounded()
         #: Shared by the checks of one exercise in one run: the observations made so far.
         self.memo = {} if memo is None else memo
         #: Files for the student's feedback (e.g. the training curve), drawn here, by name.
@@ -164,14 +211,39 @@ class Context:
         return value
 
     # -- talking to the worker -------------------------------------------------------------
-    def _ask(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
+    def _request(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
+        """One request, waiting at most its time limit and never past the deadline; a lost worker,
+        or the deadline reached, stops the check."""
+        limit = worker.config.call_timeout if timeout is None else timeout
+        left = self.deadline.left()
+        if left <= 0:
+            raise StopCheck(self.deadline.ran_out(), "error", Reason.BUDGET_SPENT)
         try:
-            reply = worker.request(request, timeout)
+            return worker.request(request, min(limit, left))
         except WorkerError as exc:
+            if exc.reason == Reason.TIMEOUT and left < limit:
+                raise StopCheck(self.deadline.ran_out(), "error", Reason.BUDGET_SPENT) from None
             raise StopCheck(worker_failure(exc), "error", exc.reason) from None
+
+    def _ask(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
+        reply = self._request(worker, request, timeout)
         if not reply.get("ok"):
             raise student_exception(reply)
         return reply
+
+    def _expecting_error(self, request: dict, timeout: float | None) -> Raised | None:
+        """The exception a request's student code raised, as names, or ``None`` when it returned."""
+        reply = self._request(self._worker, request, timeout)
+        if reply.get("ok"):
+            return None
+        if isinstance(problem := student_exception(reply), StopCheck):
+            raise problem
+        classes = reply.get("classes")
+        return Raised(
+            str(reply.get("error", "Error")),
+            str(reply.get("message", "")),
+            tuple(map(str, classes)) if isinstance(classes, list) else (),
+        )
 
     def call(self, target: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Call ``module.function`` of the submission with these arguments; return its result."""
@@ -188,21 +260,12 @@ class Context:
         An unimplemented function (``NotImplementedError``) and a lost worker stop the check
         exactly as in :meth:`call`.
         """
-        request = {"op": "call", "target": target, "args": list(args), "kwargs": kwargs}
-        try:
-            reply = self._worker.request(request, timeout)
-        except WorkerError as exc:
-            raise StopCheck(worker_failure(exc), "error", exc.reason) from None
-        if reply.get("ok"):
-            return None
-        if isinstance(problem := student_exception(reply), StopCheck):
-            raise problem
-        classes = reply.get("classes")
-        return Raised(
-            str(reply.get("error", "Error")),
-            str(reply.get("message", "")),
-            tuple(map(str, classes)) if isinstance(classes, list) else (),
-        )
+        return self._expecting_error({"op": "call", "target": target, "args": list(args), "kwargs": kwargs}, timeout)
+
+    def probe_expecting_error(self, name: str, *args: Any, timeout: float | None = None) -> Raised | None:
+        """Run a probe (see :meth:`probe`) for a case where the student's code should raise; like
+        :meth:`call_expecting_error`."""
+        return self._expecting_error({"op": "probe", "probe": name, "args": list(args)}, timeout)
 
     def call_with_ops(self, target: str, *args: Any, **kwargs: Any) -> tuple[Any, Counter]:
         """Like :meth:`call`, also returning how often each ATen operator was reached."""
@@ -223,10 +286,10 @@ class Context:
         """Run a trusted driver of the worker (see ``worker/probes.py``) over the submission."""
         return self._ask(self._worker, {"op": "probe", "probe": name, "args": list(args)}, timeout)["value"]
 
-    def probe_ops(self, name: str, *args: Any) -> Counter:
-        """The ATen operators (with counts) that running a probe reached."""
+    def probe_with_ops(self, name: str, *args: Any) -> tuple[Any, Counter]:
+        """Like :meth:`probe`, also returning the ATen operators (with counts) that the probe reached."""
         reply = self._ask(self._worker, {"op": "probe", "probe": name, "args": list(args), "record_ops": True}, None)
-        return op_counts(reply)
+        return reply["value"], op_counts(reply)
 
     def time_calls(self, target: str, inputs: list[tuple], reference: bool = False) -> tuple[float, list]:
         """Fastest wall-clock time, seen from the parent, of one call per input tuple, and the results."""
@@ -240,7 +303,15 @@ class Context:
 
     # -- property-based testing --------------------------------------------------------------
     def given(self, *strategies, max_examples: int | None = None):
-        """``hypothesis.given`` with the run's settings: seeded, derandomized, no database."""
+        """``hypothesis.given`` with the run's settings: seeded, derandomized, no database.
+
+        Once an example has failed, hypothesis shrinks it, calling the submission again and again;
+        when the deadline says the check has used its share of the time, shrinking stops and the
+        last failing example (the smallest found so far) is reported.
+
+        Every property check is all or nothing: hypothesis stops at the first failing example and
+        shrinks it, and the share of drawn examples that pass measures how the strategy draws
+        shapes, not how close the code is (each check says why this is the fair verdict for it)."""
         derandomize = self.settings.seed is None
         run_settings = hypothesis_settings(
             max_examples=max_examples or self.settings.max_examples,
@@ -254,8 +325,28 @@ class Context:
         )
 
         def decorate(fn):
-            test = run_settings(given(*strategies)(fn))
-            return test if derandomize else hypothesis_seed(self.settings.seed)(test)
+            failures: list[CheckFailed] = []
+
+            @functools.wraps(fn)
+            def example(*args, **kwargs):
+                if failures and not self.deadline.may_shrink():
+                    raise _ShrinkingStopped
+                try:
+                    return fn(*args, **kwargs)
+                except CheckFailed as failure:
+                    failures.append(failure)
+                    raise
+
+            test = run_settings(given(*strategies)(example))
+            test = test if derandomize else hypothesis_seed(self.settings.seed)(test)
+
+            def run() -> None:
+                try:
+                    test()
+                except _ShrinkingStopped:
+                    raise CheckFailed(failures[-1].text + SHRINKING_STOPPED, failures[-1].hint) from None
+
+            return run
 
         return decorate
 

@@ -16,6 +16,7 @@ from ..worker.runtime import netspec
 from . import strategies as S
 from .expect import expect_close, with_inputs
 from .framework import CheckFailed, Context, checks_of, type_name
+from .rules import ONLY_FOR_CORRECT
 
 EXERCISE = checks_of("lenet")
 BOOK_LAYERS = [name for name, _ in netspec.LENET]
@@ -277,29 +278,25 @@ RAISED_HINT = Text(
 )
 
 
-def expect_trace(ctx: Context, spec: list, input_shape: tuple, name: str | None = None, training: bool = True) -> None:
+def expect_trace(
+    ctx: Context, spec: list, input_shape: tuple, name: str | None = None, training: bool = True
+) -> list[str]:
     """``shape_trace`` on the network ``spec`` describes (handed over in training mode or not) must
-    leave that network as it was and return the trace built here."""
+    return the trace built here; returns what the call changed in the network (judged by
+    ``leaves_network_unchanged`` alone)."""
     call = f"shape_trace(net, {tuple(input_shape)})"
     inputs = {"net": name or describe(spec), "input_shape": tuple(input_shape)}
     inputs |= {} if training else {"mode": "eval"}
     try:
         observed = ctx.probe("shape_trace", spec, tuple(input_shape), training)
     except CheckFailed as failure:  # the student's code raised: say on which network
-        raise CheckFailed(with_inputs(failure.text, inputs), failure.hint or RAISED_HINT) from None
-    if observed["changed"]:
-        names = listed(observed["changed"], limit=6, sep="; ")
         raise CheckFailed(
-            with_inputs(
-                Text(f"{call} changed the network it was given ({names})", f"{call} 改变了传入的网络（{names}）"),
-                inputs,
-            ),
-            UNCHANGED_HINT,
-        )
+            with_inputs(Text(f"{call}: ", f"{call}：") + failure.text, inputs), failure.hint or RAISED_HINT
+        ) from None
     got = normalise(observed["trace"], call)
     expected = expected_trace(spec, tuple(input_shape))
     if got == expected:
-        return
+        return observed["changed"]
     if len(got) != len(expected):
         text = Text(
             f"{call}: expected {len(expected)} entries (one per top-level layer), got {len(got)}",
@@ -368,19 +365,49 @@ FIXED_NETWORKS = (
 
 
 @EXERCISE.check(
-    3,
+    2.5,
     "shape_trace on random networks (padding, stride, pooling, BatchNorm, nested Sequential, "
-    "a module used twice) and non-square batches, leaving the network as it was",
-    "shape_trace 作用于随机网络（填充、步幅、汇聚、批量规范化、嵌套 Sequential、同一模块用两次）"
-    "和非方形的批量输入，且不改变网络",
+    "a module used twice) and non-square batches",
+    "shape_trace 作用于随机网络（填充、步幅、汇聚、批量规范化、嵌套 Sequential、同一模块用两次）和非方形的批量输入",
 )
 def random_traces(ctx: Context) -> None:
     for fixed in FIXED_NETWORKS:
         expect_trace(ctx, **fixed)
 
+    # All or nothing: a trace wrong for some kind of network is wrong, whatever share of the drawn
+    # networks happens to avoid that kind.
     @ctx.given(S.network_and_input())
     def prop(case):
         spec, input_shape = case
         expect_trace(ctx, spec, input_shape)
 
     prop()
+
+
+@EXERCISE.rule(
+    0.5,
+    "shape_trace leaves the network as it came: its parameters, their dtype and requires_grad, and "
+    "its training mode (the book's LeNet and the fixed networks, in training and in eval mode)",
+    "shape_trace 不改变传入的网络：参数及其数据类型与 requires_grad、训练模式都保持不变"
+    "（教材的 LeNet 与固定的网络，训练模式与评估模式）",
+)
+def leaves_network_unchanged(ctx: Context) -> None:
+    cases = [{"spec": netspec.LENET, "input_shape": BOOK_INPUT, "name": "the book's LeNet (built by the grader)"}]
+    cases += [*FIXED_NETWORKS, {**FIXED_NETWORKS[0], "training": False}]
+    for case in cases:
+        try:  # the rule is scored only for a shape_trace that returns the right trace
+            changed = expect_trace(ctx, **case)
+        except CheckFailed as failure:
+            raise CheckFailed(ONLY_FOR_CORRECT + failure.text, failure.hint) from None
+        if changed:
+            call = f"shape_trace(net, {tuple(case['input_shape'])})"
+            inputs = {"net": case.get("name") or describe(case["spec"]), "input_shape": tuple(case["input_shape"])}
+            inputs |= {} if case.get("training", True) else {"mode": "eval"}
+            names = listed(changed, limit=6, sep="; ")
+            raise CheckFailed(
+                with_inputs(
+                    Text(f"{call} changed the network it was given ({names})", f"{call} 改变了传入的网络（{names}）"),
+                    inputs,
+                ),
+                UNCHANGED_HINT,
+            )

@@ -10,6 +10,12 @@ from ..text import Text
 from .expect import expect_close, with_inputs
 from .framework import CheckFailed, Context
 
+#: The start of a rule check's message when the result it judged was wrong.
+ONLY_FOR_CORRECT = Text(
+    "this rule is scored only for a correct result, and on this input the result is wrong: ",
+    "只有结果正确时才按此规则计分，而此输入下的结果不正确：",
+)
+
 
 def expect_reference_result(value: Any, expected: Any, target: str, args: tuple) -> None:
     """A rule is only worth points for a function that works, so a fast or clean-looking function
@@ -17,14 +23,7 @@ def expect_reference_result(value: Any, expected: Any, target: str, args: tuple)
     try:
         expect_close(value, expected, target.split(".")[-1], _arguments(args))
     except CheckFailed as failure:
-        raise CheckFailed(
-            Text(
-                "this rule is scored only for a correct result, and on this input the result is wrong: ",
-                "只有结果正确时才按此规则计分，而此输入下的结果不正确：",
-            )
-            + failure.text,
-            failure.hint,
-        ) from None
+        raise CheckFailed(ONLY_FOR_CORRECT + failure.text, failure.hint) from None
 
 
 def _recorded_call(ctx: Context, target: str, args: tuple):

@@ -28,6 +28,8 @@ HEADINGS = {
         "notes": "Measured",
         "training": "train_ch6 on",
         "book": "d2l-zh / d2l-en",
+        "time": "graded in {:.1f} s",
+        "partial": "partial credit",
     },
     "zh": {
         "title": "cnn-kit 评分",
@@ -45,9 +47,11 @@ HEADINGS = {
         "notes": "测量结果",
         "training": "train_ch6 训练设备与预算",
         "book": "教材章节（中文版 / 英文版）",
+        "time": "评分用时 {:.1f} 秒",
+        "partial": "部分得分",
     },
 }
-MARKS = {"passed": "✓", "failed": "✗", "error": "!", "skipped": "-"}
+MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "skipped": "-"}
 
 
 def _notes(report: Report, lang: str) -> list[str]:
@@ -61,7 +65,13 @@ def _notes(report: Report, lang: str) -> list[str]:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    """Points as people write them: 12, 0.5, 2.61 (a partial credit to two decimals)."""
+    return f"{round(value, 2):g}"
+
+
+def _seconds(report: Report, lang: str) -> str:
+    """The submission's total grading time, in words."""
+    return HEADINGS[lang]["time"].format(report.seconds)
 
 
 def text(report: Report, lang: str | None = None) -> str:
@@ -73,6 +83,7 @@ def text(report: Report, lang: str | None = None) -> str:
         f"{h['title']}: {one_line(report.submission)}",
         f"{h['sandbox']}: {report.sandbox or '-'}   {h['seed']}: {seed}",
         f"{h['training']}: {report.settings.device}, {report.settings.training_budget}",
+        _seconds(report, lang),
         "",
     ]
     width = max([len(e.name) for e in report.exercises] + [len(h["exercise"])]) + 2
@@ -109,6 +120,8 @@ def markdown(report: Report, lang: str | None = None) -> str:
     lines = [
         f"## {h['title']}: {_number(report.score)}/{_number(report.max_score)}",
         "",
+        _seconds(report, lang),
+        "",
         f"| {h['exercise']} | {h['score']} | | {h['book']} |",
         "|---|---:|---|---|",
     ]
@@ -142,6 +155,7 @@ def as_json(report: Report, lang: str | None = None) -> str:
 def junit(report: Report, lang: str | None = None) -> str:
     """JUnit XML: one test suite per exercise, one test case per check (GitLab, Jenkins)."""
     lang = lang or report.settings.lang
+    h = HEADINGS[lang]
     suites = ET.Element(
         "testsuites",
         name="cnn-kit",
@@ -154,15 +168,18 @@ def junit(report: Report, lang: str | None = None) -> str:
             "testsuite",
             name=e.name,
             tests=str(len(e.checks)),
-            failures=str(sum(c.status == "failed" for c in e.checks)),
+            failures=str(sum(c.status in ("failed", "partial") for c in e.checks)),
             errors=str(sum(c.status == "error" for c in e.checks)),
             skipped=str(sum(c.status == "skipped" for c in e.checks)),
+            time=f"{sum(c.seconds for c in e.checks):.3f}",
         )
         for c in e.checks:
             case = ET.SubElement(suite, "testcase", classname=f"cnnkit.{e.name}", name=c.name, time=f"{c.seconds:.3f}")
             message = xml_text(c.message(lang)) if c.message is not None else ""
-            if c.status in ("failed", "error", "skipped"):
-                tag = {"failed": "failure", "error": "error", "skipped": "skipped"}[c.status]
+            if c.status == "partial":  # JUnit knows no partial pass: a failure that says what it earned
+                message = f"{h['partial']} {_number(c.score)}/{_number(c.max_score)}: {message}"
+            if c.status in ("partial", "failed", "error", "skipped"):
+                tag = {"partial": "failure", "failed": "failure", "error": "error", "skipped": "skipped"}[c.status]
                 element = ET.SubElement(case, tag, message=message.splitlines()[0] if message else c.status)
                 element.text = message + (f"\n{xml_text(c.hint(lang))}" if c.hint is not None else "")
         if e.output:
@@ -190,7 +207,7 @@ def gradescope(report: Report, lang: str | None = None) -> str:
                 }
             )
     h = HEADINGS[lang]
-    summary = f"{h['total']}: {_number(report.score)}/{_number(report.max_score)}"
+    summary = f"{h['total']}: {_number(report.score)}/{_number(report.max_score)} ({_seconds(report, lang)})"
     if report.incomplete:
         summary += "\n" + "\n".join(f"{h['incomplete']}: {reason(lang)}" for reason in report.incomplete)
     return (

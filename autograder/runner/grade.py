@@ -10,7 +10,17 @@ from typing import Any
 import torch
 
 from ..checks import all_checks
-from ..checks.framework import CheckFailed, Context, ExerciseChecks, SkipCheck, StopCheck, worker_failure
+from ..checks.deadline import Deadline
+from ..checks.framework import (
+    Check,
+    CheckFailed,
+    Context,
+    ExerciseChecks,
+    Partial,
+    SkipCheck,
+    StopCheck,
+    worker_failure,
+)
 from ..load import Submission, load_submission, reference_submission
 from ..reasons import Reason
 from ..settings import Settings, WorkerConfig
@@ -75,11 +85,15 @@ class Reference:
             self._worker.kill()
 
 
-def load_modules(worker: WorkerProcess, exercise: ExerciseChecks) -> tuple[Text, Reason] | None:
-    """Import the exercise's modules in the worker; explain the failure if that goes wrong."""
+def load_modules(worker: WorkerProcess, exercise: ExerciseChecks, deadline: Deadline) -> tuple[Text, Reason] | None:
+    """Import the exercise's modules in the worker (never past the deadline); explain the failure if
+    that goes wrong."""
+    limit = worker.config.call_timeout
     try:
-        reply = worker.request({"op": "load", "modules": list(exercise.modules)})
+        reply = worker.request({"op": "load", "modules": list(exercise.modules)}, min(limit, deadline.left()))
     except WorkerError as exc:
+        if exc.reason == Reason.TIMEOUT and deadline.left() < limit:
+            return Text("While importing your module: ", "导入模块时：") + deadline.ran_out(), Reason.BUDGET_SPENT
         return Text("While importing your module: ", "导入模块时：") + worker_failure(exc), exc.reason
     if reply.get("ok"):
         return None
@@ -94,12 +108,11 @@ def load_modules(worker: WorkerProcess, exercise: ExerciseChecks) -> tuple[Text,
     )
 
 
-def run_check(check: Any, ctx: Context, result: CheckResult) -> None:
-    """Run one check and record its outcome in ``result``; a bug in a check costs that check only."""
+def run_check(check: Check, ctx: Context) -> CheckResult:
+    """Run one check; its outcome as a result (a bug in a check costs that check only)."""
+    result = CheckResult(check.name, check.title, "error", check.points)
     try:
-        note = check.run(ctx)
-        if isinstance(note, Text):
-            result.message = note
+        verdict = check.run(ctx)
     except CheckFailed as failure:
         result.status, result.message, result.hint = "failed", failure.text, failure.hint
     except StopCheck as stop:
@@ -107,43 +120,84 @@ def run_check(check: Any, ctx: Context, result: CheckResult) -> None:
     except SkipCheck as skip:
         result.status, result.message, result.reason = "skipped", skip.text, skip.reason
     except Exception as exc:  # a bug in a check must not cost the whole report
-        result.status, result.reason = "error", Reason.INTERNAL_ERROR
+        result.reason = Reason.INTERNAL_ERROR
         result.message = Text(
             f"internal grader error: {type(exc).__name__}: {exc}", f"评分程序内部错误：{type(exc).__name__}：{exc}"
         )
+    else:
+        if isinstance(verdict, Partial):
+            return CheckResult(
+                check.name,
+                check.title,
+                "partial",
+                check.points,
+                verdict.text,
+                verdict.hint,
+                score=verdict.fraction * check.points,
+            )
+        return CheckResult(check.name, check.title, "passed", check.points, verdict)
+    return result
+
+
+def not_run(check: Check, status: str, message: Text, reason: Reason) -> CheckResult:
+    """The result of a check that could not run (import failed, workers lost, time budget spent)."""
+    return CheckResult(check.name, check.title, status, check.points, message, reason=reason)
 
 
 def run_exercise(
-    exercise: ExerciseChecks, pool: WorkerPool, reference: Reference, settings: Settings, spare: bool
+    exercise: ExerciseChecks,
+    pool: WorkerPool,
+    reference: Reference,
+    settings: Settings,
+    spare: bool,
+    submission_end: float = float("inf"),
 ) -> ExerciseResult:
-    """Run every check of one exercise; a lost worker is replaced and costs only its check."""
+    """Run every check of one exercise; a lost worker is replaced and costs only its check. The
+    checks stop at the exercise's time budget or at the submission's (``submission_end``,
+    ``time.monotonic()``), whichever comes first: the checks not run by then score nothing."""
+    config = settings.worker
+    deadline = Deadline.first_of(
+        config.exercise_seconds + exercise.extra_seconds(settings), submission_end, config.submission_seconds
+    )
+    if deadline.left() <= 0:  # the submission's budget is spent: start no worker
+        return ExerciseResult(
+            exercise.name, [not_run(c, "error", deadline.not_run(), Reason.BUDGET_SPENT) for c in exercise.checks]
+        )
     results, outputs, lost, memo, attachments = [], [], 0, {}, {}
-    worker = pool.take(spare)
-    problem = load_modules(worker, exercise)
-    for check in exercise.checks:
+    worker, retired = pool.take(spare), False
+    problem = load_modules(worker, exercise, deadline)
+    for index, check in enumerate(exercise.checks):
         start = time.perf_counter()
-        result = CheckResult(check.name, check.title, "passed", check.points)
         if problem is not None:
-            result.status = "error" if not worker.alive else "failed"
-            result.message, result.reason = problem
+            result = not_run(check, "error" if not worker.alive else "failed", *problem)
         elif lost >= MAX_LOST_WORKERS:
-            result.status, result.reason = "error", Reason.WORKER_LOST
-            result.message = Text(
-                "not run: your code stopped the worker twice in this exercise",
-                "未运行：本练习中代码已两次使工作进程终止",
+            result = not_run(
+                check,
+                "error",
+                Text(
+                    "not run: your code stopped the worker twice in this exercise",
+                    "未运行：本练习中代码已两次使工作进程终止",
+                ),
+                Reason.WORKER_LOST,
             )
+        elif deadline.left() <= 0:
+            result = not_run(check, "error", deadline.not_run(), Reason.BUDGET_SPENT)
         else:
-            run_check(check, Context(worker, reference, exercise, settings, memo, attachments), result)
-            if not worker.alive:
+            deadline.start_check(len(exercise.checks) - index)
+            result = run_check(check, Context(worker, reference, exercise, settings, memo, attachments, deadline))
+            if not worker.alive and not retired:
                 lost += 1
                 outputs.append(worker.output())
                 worker.kill()
-                worker = pool.take(spare)
-                problem = load_modules(worker, exercise)
+                retired = True
+                if lost < MAX_LOST_WORKERS and deadline.left() > 0:  # else no check will need another
+                    worker, retired = pool.take(spare), False
+                    problem = load_modules(worker, exercise, deadline)
         result.seconds = time.perf_counter() - start
         results.append(result)
-    outputs.append(worker.output())
-    worker.kill()
+    if not retired:
+        outputs.append(worker.output())
+        worker.kill()
     return ExerciseResult(exercise.name, results, output="".join(outputs)[-16384:], attachments=attachments)
 
 
@@ -158,6 +212,7 @@ def grade(path: str | Path | Submission, settings: Settings | None = None, **cha
     # leaves the cores to the workers.
     torch.set_num_threads(1)
     started = time.perf_counter()
+    submission_end = time.monotonic() + settings.worker.submission_seconds
     submission = path if isinstance(path, Submission) else load_submission(path)
     selected = all_checks(settings.exercises)
     report = Report(
@@ -172,7 +227,7 @@ def grade(path: str | Path | Submission, settings: Settings | None = None, **cha
         try:
             for index, exercise in enumerate(selected):
                 report.exercises.append(
-                    run_exercise(exercise, pool, reference, settings, spare=index + 1 < len(selected))
+                    run_exercise(exercise, pool, reference, settings, index + 1 < len(selected), submission_end)
                 )
         finally:
             pool.close()

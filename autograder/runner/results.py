@@ -14,14 +14,19 @@ from ..reasons import Reason
 from ..settings import Settings
 from ..text import Text
 
-STATUSES = ("passed", "failed", "error", "skipped")
-#: Version of the JSON layout of ``Report.to_dict`` (``report/schema.json``).
-FORMAT = 2
+#: ``partial``: passed for part of its points (a ``Partial`` verdict); every other status but ``passed`` earns none.
+STATUSES = ("passed", "partial", "failed", "error", "skipped")
+#: Version of the JSON layout of ``Report.to_dict`` (``report/schema.json``): 3 added the ``partial``
+#: status and the ``budget_spent`` and ``memory_limit`` reasons.
+FORMAT = 3
 
 
 @dataclass
 class CheckResult:
-    """One check's outcome; ``reason`` says why it was not judged on the answer alone (or None)."""
+    """One check's outcome; ``reason`` says why it was not judged on the answer alone (or None).
+
+    ``score`` is the points earned: given explicitly for a partial credit, otherwise all of
+    ``max_score`` for a pass and none for anything else."""
 
     name: str
     title: Text
@@ -31,10 +36,18 @@ class CheckResult:
     hint: Text | None = None
     seconds: float = 0.0
     reason: Reason | None = None
+    score: float | None = None
 
-    @property
-    def score(self) -> float:
-        return self.max_score if self.status == "passed" else 0.0
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {self.status!r}")
+        if self.score is None:
+            self.score = self.max_score if self.status == "passed" else 0.0
+        partial = self.status == "partial"
+        if (partial and not 0 < self.score < self.max_score) or (
+            not partial and self.score != (self.max_score if self.status == "passed" else 0.0)
+        ):
+            raise ValueError(f"{self.name}: a {self.status} check cannot score {self.score!r} of {self.max_score!r}")
 
 
 @dataclass

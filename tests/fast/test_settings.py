@@ -151,3 +151,20 @@ def test_bad_flags_are_usage_errors(tmp_path, capsys):
             cli.main(["grade", "solutions", *bad])
         assert exit_info.value.code == 2
         assert "error" in capsys.readouterr().err
+
+
+def test_time_budgets_from_the_config_file_and_flags(tmp_path):
+    path = tmp_path / "grader.toml"
+    path.write_text("[limits]\nexercise_time = 90\nsubmission_time = 600\n")
+    assert config.load_config(path) == {"exercise_seconds": 90.0, "submission_seconds": 600.0}
+    worker = parse("--config", str(path), "--exercise-time", "45", "--device", "cpu").worker
+    assert (worker.exercise_seconds, worker.submission_seconds) == (45.0, 600.0)
+    assert parse("--submission-time", "120", "--device", "cpu").worker.submission_seconds == 120.0
+    path.write_text("[limits]\nexercise_time = 0\n")
+    with pytest.raises(SettingsError, match=r"\[limits\] exercise_time: seconds must be positive, not 0"):
+        config.load_config(path)
+    with pytest.raises(SettingsError, match="submission_seconds: not a number of seconds: 'soon'"):
+        WorkerConfig(submission_seconds="soon")
+    for bad in (["--exercise-time", "0"], ["--submission-time", "never"]):
+        with pytest.raises(SystemExit):
+            parse(*bad, "--device", "cpu")

@@ -1,4 +1,5 @@
-"""The mutant corpus: wrong code loses points, correct alternatives score full, attacks fail safely.
+"""The mutant corpus: wrong code loses points, correct alternatives score full, attacks fail safely,
+and the book's own code loses only the points of the rules the statements add.
 
 Every case ``tests/corpus/<category>/<exercise>/<case>`` replaces ONE module of ``solutions/`` (the
 module named like the exercise): ``<case>.py`` is the whole module, its docstring says in one line
@@ -17,7 +18,14 @@ one-line docstring. For each file a submission is built (a copy of
   exercise fails except those ``ATTACKS`` allows (the rule checks ``no_builtin``/``speed`` judge
   *how* a result is computed, not its value, so they may pass for a fast function returning
   garbage; some cases attack one function only), the companion scores full, the report is
-  complete, and no ``/tmp/pwned-*`` file appears.
+  complete, and no ``/tmp/pwned-*`` file appears;
+* ``book`` (``tests/corpus/book/<exercise>.py``, one module per exercise the chapter gives code for):
+  the chapter's code as a student pastes it into the exercise API. The book modules form ONE
+  submission (the book's channels and Conv2D use the book's corr2d); each exercise fails exactly
+  the checks of ``BOOK_LOSES``, every one a rule check, and scores ``BOOK_SCORES``.
+
+Cases in ``SHORT_BUDGETS`` are graded alone under short time budgets: grading must end within them
+(give or take ``BUDGET_GRACE`` for starting and killing workers) with a complete report.
 
 Every report must validate against ``autograder/report/schema.json`` and list every check of every
 requested exercise with a status. Cases of an exercise whose check module does not exist are
@@ -60,6 +68,7 @@ CORPUS = HERE.parent / "corpus"
 REPOSITORY = HERE.parents[1]
 SOLUTIONS = REPOSITORY / "solutions"
 CATEGORIES = ("wrong", "correct", "hostile")
+BOOK = CORPUS / "book"
 PWNED = Path("/tmp")
 PWNED_PATTERN = "pwned-*"
 #: Concurrent gradings (each runs a submission worker and a reference worker).
@@ -88,9 +97,9 @@ CAUGHT_BY: dict[str, set[str]] = {
     "corr2d/builtin_aten_convolution": {"no_builtin"},
     "corr2d/slow_per_element": {"speed"},
     "corr2d/not_differentiable": {"differentiable"},
-    "corr2d/no_validation": {"invalid_arguments"},
-    "corr2d/fits_height_only": {"invalid_arguments"},
-    "corr2d/assert_instead": {"invalid_arguments"},
+    "corr2d/no_validation": {"rejects_non_2d", "rejects_kernel_larger_than_input"},
+    "corr2d/fits_height_only": {"rejects_kernel_larger_than_input"},
+    "corr2d/assert_instead": {"rejects_non_2d", "rejects_kernel_larger_than_input"},
     "corr2d/builtin_for_large": {"no_builtin"},
     "corr2d/builtin_for_float64": {"no_builtin"},
     # conv_layer
@@ -101,14 +110,14 @@ CAUGHT_BY: dict[str, set[str]] = {
     "conv_layer/no_zero_grad": {"learns_edge_detector", "learns_random_kernel"},
     "conv_layer/gradient_ascent": {"learns_edge_detector", "learns_random_kernel"},
     "conv_layer/ignores_kernel_size": {"learns_random_kernel"},
-    "conv_layer/builtin_conv2d_forward": {"no_builtin"},
+    "conv_layer/builtin_conv2d_forward": {"forward_uses_corr2d"},
     "conv_layer/ignores_num_epochs": {"learns_random_kernel"},
-    "conv_layer/book_nn_conv2d_in_learn": {"no_builtin"},
-    "conv_layer/int_kernel_size_not_paired": {"parameters"},
-    "conv_layer/weight_starts_at_zero": {"parameters"},
-    "conv_layer/seed_in_init": {"parameters"},
-    "conv_layer/no_y_shape_check": {"invalid_arguments"},
-    "conv_layer/no_dim_checks": {"invalid_arguments"},
+    "conv_layer/book_nn_conv2d_in_learn": {"learn_kernel_uses_conv2d"},
+    "conv_layer/int_kernel_size_not_paired": {"int_kernel_size"},
+    "conv_layer/weight_starts_at_zero": {"random_start"},
+    "conv_layer/seed_in_init": {"random_start"},
+    "conv_layer/no_y_shape_check": {"rejects_wrong_target_shape"},
+    "conv_layer/no_dim_checks": {"rejects_non_2d"},
     "conv_layer/epochs_off_by_one": {"learns_random_kernel"},
     "conv_layer/half_squared_loss": {"learns_random_kernel"},
     # padding_stride
@@ -120,10 +129,10 @@ CAUGHT_BY: dict[str, set[str]] = {
     "padding_stride/stride_rows_only": {"matches_builtin"},
     "padding_stride/stride_offset": {"matches_builtin"},
     "padding_stride/builtin_F_conv2d": {"no_builtin"},
-    "padding_stride/no_argument_validation": {"invalid_arguments"},
-    "padding_stride/padding_not_checked": {"invalid_arguments"},
-    "padding_stride/no_fit_check": {"invalid_arguments"},
-    "padding_stride/float_truncated": {"invalid_arguments"},
+    "padding_stride/no_argument_validation": {"rejects_out_of_range", "rejects_non_int_arguments"},
+    "padding_stride/padding_not_checked": {"rejects_out_of_range"},
+    "padding_stride/no_fit_check": {"rejects_kernel_larger_than_padded_input"},
+    "padding_stride/float_truncated": {"rejects_non_int_arguments"},
     "padding_stride/returns_list": {"book_shapes", "shape_matches_builtin"},
     "padding_stride/builtin_for_large": {"no_builtin"},
     # channels
@@ -135,8 +144,8 @@ CAUGHT_BY: dict[str, set[str]] = {
     "channels/builtin_F_conv2d": {"no_builtin"},
     "channels/builtin_1x1_conv2d": {"one_by_one_matmul", "no_builtin"},
     "channels/loops_1x1": {"one_by_one_matmul", "one_by_one_speed"},
-    "channels/no_channel_check_multi_in": {"invalid_arguments"},
-    "channels/first_weight_not_1x1": {"invalid_arguments"},
+    "channels/no_channel_check_multi_in": {"rejects_channel_mismatch"},
+    "channels/first_weight_not_1x1": {"rejects_kernel_not_1x1"},
     "channels/view_not_reshape_1x1": {"one_by_one_matches"},
     "channels/builtin_for_large_inputs": {"no_builtin"},
     # pooling
@@ -144,16 +153,17 @@ CAUGHT_BY: dict[str, set[str]] = {
     "pooling/stride_equals_window": {"book_example", "max_matches_builtin", "avg_matches_builtin", "properties"},
     "pooling/swapped_window": {"max_matches_builtin", "avg_matches_builtin", "properties"},
     "pooling/mode_ignored": {"book_example", "avg_matches_builtin"},
-    "pooling/no_mode_validation": {"invalid_arguments"},
+    "pooling/no_mode_validation": {"rejects_unknown_mode"},
     "pooling/off_by_one": {"book_example", "max_matches_builtin", "avg_matches_builtin", "properties"},
     "pooling/builtin_max_pool2d": {"no_builtin"},
     "pooling/builtin_torch_pool": {"no_builtin"},
-    "pooling/mode_case_insensitive": {"invalid_arguments"},
-    "pooling/no_dim_check": {"invalid_arguments"},
-    "pooling/window_larger_than_input": {"invalid_arguments"},
-    "pooling/int_window_not_accepted": {"book_example"},
+    "pooling/mode_case_insensitive": {"rejects_unknown_mode"},
+    "pooling/no_dim_check": {"rejects_non_2d_input"},
+    "pooling/window_larger_than_input": {"rejects_window_larger_than_input"},
+    "pooling/int_window_not_accepted": {"int_pool_size"},
     "pooling/builtin_for_large_inputs": {"no_builtin"},
-    "pooling/integer_input_not_converted": {"max_matches_builtin", "avg_matches_builtin"},
+    "pooling/slow_wrong_divisor": {"book_example"},
+    "pooling/integer_input_not_converted": {"integer_input"},
     # lenet
     "lenet/relu": {"structure", "same_function"},
     "lenet/max_pool": {"structure", "same_function"},
@@ -164,10 +174,10 @@ CAUGHT_BY: dict[str, set[str]] = {
     "lenet/recursive_trace": {"random_traces"},
     "lenet/str_names": {"book_trace", "random_traces"},
     "lenet/ignores_input_shape": {"random_traces"},
-    "lenet/trace_changes_net": {"book_trace", "random_traces"},
+    "lenet/trace_changes_net": {"leaves_network_unchanged"},
     "lenet/trace_children": {"random_traces"},
-    "lenet/trace_leaves_eval": {"book_trace", "random_traces"},
-    "lenet/trace_freezes_params": {"book_trace", "random_traces"},
+    "lenet/trace_leaves_eval": {"leaves_network_unchanged"},
+    "lenet/trace_freezes_params": {"leaves_network_unchanged"},
     # training (slow: each trains LeNet on Fashion-MNIST)
     "training/accuracy_per_batch": {"evaluate_accuracy"},
     "training/no_zero_grad": {"reaches_accuracy"},
@@ -191,10 +201,55 @@ CAUGHT_BY: dict[str, set[str]] = {
     "theory/matmul_via_conv2d": {"matmul_rule"},
     "theory/matmul_without_matmul": {"matmul_rule"},
     "theory/matmul_loop_per_output": {"matmul_rule"},
-    "theory/conv_cost_int_formula": {"cost_property", "invalid_arguments"},
+    "theory/conv_cost_int_formula": {"cost_property", "cost_rejects_invalid_sizes"},
     "theory/conv_cost_pair_order": {"cost_property"},
-    "theory/matmul_no_fit_check": {"invalid_arguments"},
+    "theory/matmul_no_fit_check": {"matmul_rejects_kernel_larger_than_input"},
 }
+
+
+#: The checks the book's code fails, per exercise: rule checks only, each naming a rule that the
+#: statement adds to the book (and lists with its points) ...
+BOOK_LOSES: dict[str, set[str]] = {
+    "corr2d": {"rejects_non_2d", "rejects_kernel_larger_than_input"},
+    "conv_layer": {"int_kernel_size", "learn_kernel_uses_conv2d", "rejects_non_2d", "rejects_wrong_target_shape"},
+    "channels": {
+        "rejects_x_not_3d",
+        "rejects_k_wrong_dimensions",
+        "rejects_channel_mismatch",
+        "rejects_kernel_not_1x1",
+    },
+    "pooling": {
+        "int_pool_size",
+        "integer_input",
+        "rejects_unknown_mode",
+        "rejects_non_2d_input",
+        "rejects_window_larger_than_input",
+    },
+    "lenet": set(),
+    "training": {"evaluate_accuracy_rejects_empty"},
+}
+#: ... and the points that leaves it, of the table's (before the checks were split into one claim
+#: each: corr2d 13, conv_layer 7, channels 13, pooling 7, lenet 10, training 16).
+BOOK_SCORES: dict[str, float] = {
+    "corr2d": 13,
+    "conv_layer": 8,
+    "channels": 13,
+    "pooling": 10,
+    "lenet": 10,
+    "training": 15.5,
+}
+
+#: Cases graded alone under short time budgets (``WorkerConfig`` fields, with the default call
+#: timeout unless ``ATTACKS`` says otherwise): without the budgets the recursion takes more than 15
+#: minutes, the hang two call timeouts (120 s here), the slow wrong case about two minutes.
+SHORT_BUDGETS: dict[str, dict[str, float]] = {
+    "pooling/recursion_forever": {"exercise_seconds": 45.0, "submission_seconds": 150.0},
+    "pooling/hangs": {"exercise_seconds": 10.0, "submission_seconds": 150.0},
+    "pooling/slow_wrong_divisor": {"exercise_seconds": 15.0, "submission_seconds": 150.0},
+}
+#: How far grading may run past a budget: starting a worker (it imports torch before it can
+#: answer) and killing one are not interrupted by a deadline.
+BUDGET_GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -238,6 +293,10 @@ ATTACKS: dict[str, Attack] = {
     "lenet/list_subclass_trace": Attack(must_fail=frozenset({"book_trace", "random_traces"})),
     "lenet/exit_in_forward": Attack(),
     "theory/dict_subclass_cost": Attack(must_fail=frozenset({"cost_example", "cost_property"})),
+    # Every call fails slowly just inside the default call timeout: the time budget stops it.
+    "pooling/recursion_forever": Attack(call_timeout=None),
+    # A call timeout longer than the exercise's budget: the budget, not the timeout, stops the hang.
+    "pooling/hangs": Attack(call_timeout=60.0),
 }
 
 
@@ -297,7 +356,7 @@ def discover() -> list[Case]:
             folder = CORPUS / category / exercise
             paths = sorted([*folder.glob("*.py"), *folder.glob("*.toml")]) if folder.is_dir() else []
             cases += [Case(category, exercise, path.stem, path) for path in paths]
-    return cases
+    return cases + [Case("book", path.stem, "chapter", path) for path in sorted(BOOK.glob("*.py"))]
 
 
 CASES = discover()
@@ -363,14 +422,30 @@ def compatible(case: Case, group: list[Case], known: dict) -> bool:
     return True
 
 
+def alone(case: Case) -> bool:
+    """Whether a case is graded in a run of its own: attacks, and cases with short time budgets."""
+    return case.category == "hostile" or case.key in SHORT_BUDGETS
+
+
 def bundles(cases: list[Case], known: dict) -> list[list[Case]]:
     """Wrong and correct cases of independent exercises share one submission (one grading run
-    instead of several: every run starts a reference worker); each hostile case runs alone."""
-    groups: list[list[Case]] = []
+    instead of several: every run starts a reference worker); the book's modules form one
+    submission; hostile cases and cases with short budgets run alone."""
+    book = [case for case in cases if case.category == "book"]
+    groups: list[list[Case]] = [book] if book else []
     for case in cases:
+        if case.category == "book":
+            continue
         target = None
-        if case.category != "hostile":
-            target = next((g for g in groups if g[0].category != "hostile" and compatible(case, g, known)), None)
+        if not alone(case):
+            target = next(
+                (
+                    g
+                    for g in groups
+                    if g[0].category not in ("hostile", "book") and not alone(g[0]) and compatible(case, g, known)
+                ),
+                None,
+            )
         if target is None:
             groups.append([case])
         else:
@@ -398,14 +473,14 @@ class Graded:
 
 def grade_bundle(cases: list[Case], root: Path, known: dict) -> Graded:
     only = [name for name in EXERCISE_NAMES if name in {c.exercise for c in cases}]
-    config = None
+    config: dict = dict(SHORT_BUDGETS.get(cases[0].key, {}))
     if cases[0].category == "hostile":
         partner = companion(cases[0], known)
         only += [partner] if partner else []
         timeout = ATTACKS[cases[0].key].call_timeout if cases[0].key in ATTACKS else HOSTILE_CALL_TIMEOUT
-        config = WorkerConfig(call_timeout=timeout) if timeout is not None else None
+        config |= {"call_timeout": timeout} if timeout is not None else {}
     start = time.perf_counter()
-    report = grade(make_submission(root, cases), exercises=only, worker=config or WorkerConfig())
+    report = grade(make_submission(root, cases), exercises=only, worker=WorkerConfig(**config))
     return Graded(cases, only, report.to_dict(), time.perf_counter() - start)
 
 
@@ -428,7 +503,7 @@ def corpus_results(request, tmp_path_factory):
     ]
     wanted = [case for case in dict.fromkeys(selected) if case.exercise in known]
     # Exercises in table order: corr2d and padding_stride, which others import, place first.
-    order = sorted(wanted, key=lambda c: (c.category == "hostile", EXERCISE_NAMES.index(c.exercise), c.name))
+    order = sorted(wanted, key=lambda c: (alone(c), EXERCISE_NAMES.index(c.exercise), c.name))
     groups = bundles(order, known)
     # The slowest first, so that the lanes finish together.
     groups.sort(key=lambda g: (not any(c.exercise in SLOW_EXERCISES for c in g), -len(g), g[0].id))
@@ -511,6 +586,9 @@ def test_corpus_is_big_enough():
     for case in CASES:
         if case.category == "hostile":
             assert case.key in ATTACKS, f"hostile case {case.id} needs an entry in ATTACKS"
+    assert {c.exercise for c in CASES if c.category == "book"} == set(BOOK_LOSES) == set(BOOK_SCORES)
+    for key in SHORT_BUDGETS:
+        assert any(c.key == key and c.category in ("wrong", "hostile") for c in CASES), f"no case {key}"
 
 
 @pytest.mark.parametrize("case", [param(c) for c in CASES if c.category == "wrong"])
@@ -576,3 +654,32 @@ def running_children() -> list[str]:
         if fields[1] == mine and fields[0] != "Z":
             found.append(f"{stat.parent.name} {command}")
     return found
+
+
+@pytest.mark.parametrize("case", [param(c) for c in CASES if c.category == "book"])
+def test_book_code_loses_only_rule_points(case: Case, corpus_results):
+    """The chapter's code, pasted into the exercise API, loses points only in checks of rules the
+    statement adds to the book (and lists with their points)."""
+    graded = result_for(corpus_results, case)
+    expect_well_formed(graded, case, corpus_results["known"])
+    result = exercise_result(graded, case.exercise)
+    rules = {check.name for check in corpus_results["known"][case.exercise].rules}
+    lost = {c["name"] for c in result["checks"] if c["score"] < c["max_score"]}
+    assert not lost - rules, (
+        f"the book's code lost points outside the rules: {sorted(lost - rules)}\n{explain(graded, case)}"
+    )
+    assert lost == BOOK_LOSES[case.exercise], explain(graded, case)
+    assert result["score"] == BOOK_SCORES[case.exercise], explain(graded, case)
+
+
+@pytest.mark.parametrize("case", [param(c) for c in CASES if c.key in SHORT_BUDGETS and c.category != "book"])
+def test_short_budgets_bound_grading(case: Case, corpus_results):
+    """A submission that fails slowly, hangs, or is wrong and slow finishes within the time budgets
+    with a complete report: the exercise within its budget, the whole run within the submission's."""
+    graded = result_for(corpus_results, case)
+    expect_well_formed(graded, case, corpus_results["known"])
+    assert graded.report["complete"], explain(graded, case)
+    budget = SHORT_BUDGETS[case.key]
+    spent = sum(c["seconds"] for c in exercise_result(graded, case.exercise)["checks"])
+    assert spent <= budget["exercise_seconds"] + BUDGET_GRACE, f"{spent:.1f} s\n{explain(graded, case)}"
+    assert graded.report["seconds"] <= budget["submission_seconds"] + BUDGET_GRACE, explain(graded, case)

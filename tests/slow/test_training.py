@@ -247,6 +247,35 @@ def test_threshold_sits_below_every_calibrated_accuracy(name):
     assert budget.threshold >= 0.3  # far above chance (0.10): a network that did not learn fails
 
 
+def recorded(prefix: str) -> dict[str, float]:
+    """Every recorded accuracy of the calibrations whose key starts with ``prefix``, by ``key/seed``."""
+    runs = {key: run for key, run in budgets.load_calibration().items() if key.startswith(prefix)}
+    return {f"{key}/{seed}": value for key, run in runs.items() for seed, value in run["accuracy"].items()}
+
+
+@pytest.mark.parametrize("name", [name for name, b in budgets.BUDGETS.items() if b.threshold is not None])
+def test_every_recorded_reference_seed_earns_full_marks(name):
+    accuracies = recorded(f"{name}/")
+    assert accuracies, f"no calibration of the {name!r} budget"
+    short = {
+        seed: value for seed, value in accuracies.items() if budgets.accuracy_credit(value, budgets.BUDGETS[name]) < 1
+    }
+    assert not short, f"reference seeds below full marks: {short}"
+
+
+@pytest.mark.parametrize("name", [name for name, b in budgets.BUDGETS.items() if b.threshold is not None])
+def test_floor_sits_above_every_network_that_did_not_learn(name):
+    """The band's zero end: the small budget's networks never leave the plateau (its calibration
+    measures them), and a network there earns nothing; the band rises from it to the threshold."""
+    budget, plateau = budgets.BUDGETS[name], recorded("small/")
+    assert len(plateau) >= 10, f"{len(plateau)} networks that did not learn recorded, at least 10 are needed"
+    assert budget.floor >= max(plateau.values()) + MARGIN, (budget.floor, max(plateau.values()))
+    assert budget.floor < budget.threshold
+    assert budgets.accuracy_credit(max(plateau.values()), budget) == 0
+    middle = (budget.floor + budget.threshold) / 2
+    assert budgets.accuracy_credit(middle, budget) == pytest.approx(0.5)
+
+
 # -- on a GPU ---------------------------------------------------------------------------------------
 @needs_cuda
 @pytest.mark.needs_data

@@ -5,8 +5,13 @@ one claim each). Thresholds and their calibration: ``docs/training-threshold.md`
 """
 
 from ..framework import checks_of
+from .budgets import BUDGETS
 from .evaluate import EVALUATE
 from .train import TRAIN
 
 EXERCISE = checks_of("training")
 EXERCISE.checks = [*EVALUATE.checks, *TRAIN.checks]
+#: The training run has its own time limit (its budget's ``timeout``): the exercise's budget adds it.
+EXERCISE.extra_seconds = lambda settings: (
+    BUDGETS[settings.training_budget].timeout if settings.training_budget in BUDGETS else 0.0
+)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 
 from ...text import Text
+from ..expect import judge_value_error
 from ..framework import CheckFailed, Context, Observation, checks_of, type_name
 from .budgets import DEFAULT_SEED
 from .observations import number
@@ -145,7 +146,7 @@ def expect_correct_for_rule(call: Call) -> None:
 
 
 @EVALUATE.check(
-    2,
+    1.5,
     "evaluate_accuracy_gpu returns the fraction of all examples classified correctly, over batches "
     "of uneven size (device=None and device given)",
     "evaluate_accuracy_gpu 返回在大小不一的小批量上分类正确的样本所占的比例（device=None 与指定 device）",
@@ -156,7 +157,7 @@ def evaluate_accuracy(ctx: Context, calls: list[Call]) -> None:
         expect_correct(call)
 
 
-@EVALUATE.check(
+@EVALUATE.rule(
     1,
     "evaluate_accuracy_gpu predicts in evaluation mode (net.eval())",
     "evaluate_accuracy_gpu 在评估模式下预测（net.eval()）",
@@ -182,7 +183,7 @@ def evaluate_accuracy_eval_mode(ctx: Context, calls: list[Call]) -> None:
         expect_correct_for_rule(call)
 
 
-@EVALUATE.check(
+@EVALUATE.rule(
     1,
     "evaluate_accuracy_gpu moves every batch (X and y) to the device it is given",
     "evaluate_accuracy_gpu 把每个小批量（X 与 y）都移到指定的 device 上",
@@ -203,3 +204,21 @@ def evaluate_accuracy_moves_batches(ctx: Context, calls: list[Call]) -> None:
                 DEVICE_HINT,
             )
         expect_correct_for_rule(call)
+
+
+@EVALUATE.rule(
+    0.5,
+    "evaluate_accuracy_gpu raises ValueError when data_iter yields no examples",
+    "data_iter 没有任何样本时，evaluate_accuracy_gpu 抛出 ValueError",
+)
+def evaluate_accuracy_rejects_empty(ctx: Context) -> None:
+    W, b, *_ = accuracy_case(ctx.settings.seed or DEFAULT_SEED)
+    judge_value_error(
+        ctx.probe_expecting_error("evaluate_accuracy", W, b, [], None, None),
+        "evaluate_accuracy_gpu(net, data_iter) with a data_iter that yields no batch",
+        Text(
+            "An accuracy of no examples is undefined (the book's metric[0] / metric[1] divides by zero): "
+            "count the examples and raise ValueError when there are none.",
+            "没有样本时精度无定义（教材中的 metric[0] / metric[1] 会除以零）：统计样本数，为零时抛出 ValueError。",
+        ),
+    )

@@ -18,8 +18,8 @@ from typing import Any
 import torch
 
 from ...text import Text
-from ..framework import CheckFailed, Context, checks_of, type_name
-from .budgets import training_seed
+from ..framework import CheckFailed, Context, Partial, Verdict, checks_of, type_name
+from .budgets import accuracy_credit, training_seed
 from .evaluate import DEVICE_HINT
 from .observations import (
     LR_RESPONSE,
@@ -61,7 +61,7 @@ TRAIN = checks_of("training")
 
 
 # -- where training runs ---------------------------------------------------------------------------
-@TRAIN.check(
+@TRAIN.rule(
     1,
     "train_ch6 moves the model to the device (net.to(device)): its parameters end up there",
     "train_ch6 把模型移到 device 上（net.to(device)）：训练后参数位于该设备",
@@ -92,7 +92,7 @@ def moves_model(ctx: Context, seen: dict) -> None:
         )
 
 
-@TRAIN.check(
+@TRAIN.rule(
     2,
     "train_ch6 moves every training batch (X and y) to the device",
     "train_ch6 把每个训练小批量（X 与 y）都移到 device 上",
@@ -343,14 +343,26 @@ def reports_examples_per_sec(ctx: Context, seen: dict) -> None:
 
 
 # -- what it learns --------------------------------------------------------------------------------
+LEARNING_HINT = Text(
+    "Initialise with xavier_uniform_, use nn.CrossEntropyLoss, and per batch: "
+    "optimizer.zero_grad(), loss.backward(), optimizer.step().",
+    "用 xavier_uniform_ 初始化、使用 nn.CrossEntropyLoss，每个小批量依次执行 "
+    "optimizer.zero_grad()、loss.backward()、optimizer.step()。",
+)
+
+
 @TRAIN.check(
     4,
-    "the trained LeNet reaches the training budget's accuracy threshold on the official test set "
-    "(measured by the grader)",
-    "训练后的 LeNet 在官方测试集上达到训练预算规定的精度阈值（由评分程序测量）",
+    "the trained LeNet's accuracy on the official test set (measured by the grader): full marks at the "
+    "training budget's threshold, none for a network that did not learn, in proportion between",
+    "训练后的 LeNet 在官方测试集上的精度（由评分程序测量）：达到训练预算的阈值得满分，没有学到东西的网络不得分，"
+    "介于两者之间按比例得分",
     needs=(TRAINED,),
 )
-def reaches_accuracy(ctx: Context, seen: dict) -> Text:
+def reaches_accuracy(ctx: Context, seen: dict) -> Verdict:
+    """Partial credit where the maths is partial: the accuracy is a measurement, and a network that
+    learned a little has done part of the work. The band's ends come from the calibration
+    (``budgets.accuracy_credit``, docs/training-threshold.md)."""
     accuracy = accuracy_of(seen.get("state"), *official_test_set(data_root(ctx)))
     b, call = budget(ctx), call_text(ctx)
     if b.threshold is None:  # the smoke-test budget: measured and reported, not required
@@ -359,25 +371,28 @@ def reaches_accuracy(ctx: Context, seen: dict) -> Text:
             f"requires no threshold)",
             f"测试精度 {accuracy:.4f}（{ctx.settings.training_budget!r} 训练预算不要求精度阈值）",
         )
-    if accuracy < b.threshold:
-        raise CheckFailed(
-            Text(
-                f"{call}: the trained network classifies {accuracy:.4f} of the 10,000 "
-                f"official test images correctly; at least {b.threshold:.2f} is required (the "
-                f"reference reaches {b.reference} with this budget)",
-                f"{call}：训练后的网络在 10,000 张官方测试图像上的精度为 {accuracy:.4f}；"
-                f"至少需要 {b.threshold:.2f}（参考实现在此预算下为 {b.reference}）",
-            ),
-            Text(
-                "Initialise with xavier_uniform_, use nn.CrossEntropyLoss, and per batch: "
-                "optimizer.zero_grad(), loss.backward(), optimizer.step().",
-                "用 xavier_uniform_ 初始化、使用 nn.CrossEntropyLoss，每个小批量依次执行 "
-                "optimizer.zero_grad()、loss.backward()、optimizer.step()。",
-            ),
+    credit = accuracy_credit(accuracy, b)
+    measured = Text(
+        f"{call}: the trained network classifies {accuracy:.4f} of the 10,000 official test images correctly",
+        f"{call}：训练后的网络在 10,000 张官方测试图像上的精度为 {accuracy:.4f}",
+    )
+    band = Text(
+        f"full marks from {b.threshold:.2f} (the reference reaches {b.reference} with this budget); none at "
+        f"or below {b.floor:.2f}, where a network that did not learn stays (on the plateau near 0.10)",
+        f"达到 {b.threshold:.2f} 得满分（参考实现在此预算下为 {b.reference}）；不高于 {b.floor:.2f} 不得分"
+        f"（没有学到东西的网络停留在 0.10 附近的平台上）",
+    )
+    if credit == 0:
+        raise CheckFailed(measured + Text("; ", "；") + band, LEARNING_HINT)
+    if credit < 1:
+        share = Text(
+            f": {credit:.0%} of the points, in proportion between {b.floor:.2f} and {b.threshold:.2f} (",
+            f"：按 {b.floor:.2f} 与 {b.threshold:.2f} 之间的比例得 {credit:.0%} 的分数（",
         )
+        return Partial(credit, measured + share + band + Text(")", "）"), LEARNING_HINT)
     return Text(
-        f"test accuracy {accuracy:.4f} (required: {b.threshold:.2f}; the reference reaches {b.reference})",
-        f"测试精度 {accuracy:.4f}（要求：{b.threshold:.2f}；参考实现为 {b.reference}）",
+        f"test accuracy {accuracy:.4f} (full marks from {b.threshold:.2f}; the reference reaches {b.reference})",
+        f"测试精度 {accuracy:.4f}（达到 {b.threshold:.2f} 得满分；参考实现为 {b.reference}）",
     )
 
 
