@@ -78,6 +78,9 @@ REASONS = {
     ),
     Reason.PROTOCOL: Text("the worker broke the grader's protocol", "工作进程违反了评分协议"),
     Reason.WORKER_LOST: Text("not run: two workers already lost in this exercise", "未运行：本练习已失去两个工作进程"),
+    Reason.BUDGET_SPENT: Text(
+        "not run: the exercise's or the submission's time budget was spent", "未运行：练习或提交的时间预算已用完"
+    ),
     Reason.INTERNAL_ERROR: Text("a bug in the grader (not the student's fault)", "评分程序的错误（不是学生的问题）"),
     Reason.ENVIRONMENT: Text("the machine lacked something (data set, GPU)", "机器缺少所需条件（数据集、GPU）"),
     Reason.NOT_GRADED: Text("the whole submission could not be graded", "整个提交无法评分"),

@@ -33,6 +33,7 @@ from autograder.insights.similaritypage import html as similarity_html
 from autograder.nbgrader.build import build_notebook
 from autograder.reasons import Reason
 from autograder.report import validate
+from autograder.runner.results import FORMAT
 from tests.browser import assert_not_blank, require_chromium
 from tests.generated_class import (
     REFERENCE,
@@ -78,7 +79,7 @@ def report(corr2d: list[dict], training: list[dict], submission: str, complete: 
         {"name": "training", "score": sum(c["score"] for c in training), "max_score": 4.0, "checks": training},
     ]
     data = {
-        "format": 2,
+        "format": FORMAT,
         "score": sum(e["score"] for e in exercises),
         "max_score": 10.0,
         "exercises": exercises,
