@@ -23,7 +23,7 @@ from .. import registry
 from ..reasons import Reason
 from ..settings import Settings
 from ..text import Text
-from ..worker.client import WorkerError, WorkerProcess
+from ..worker.client import WorkerError, WorkerHandle
 from ..worker.runtime.protocol import Opaque
 
 T = TypeVar("T")
@@ -133,8 +133,8 @@ class Context:
 
     def __init__(
         self,
-        worker: WorkerProcess,
-        reference: Callable[[], WorkerProcess],
+        worker: WorkerHandle,
+        reference: Callable[[], WorkerHandle],
         exercise: ExerciseChecks,
         settings: Settings,
         memo: dict | None = None,
@@ -164,7 +164,7 @@ class Context:
         return value
 
     # -- talking to the worker -------------------------------------------------------------
-    def _ask(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
+    def _ask(self, worker: WorkerHandle, request: dict, timeout: float | None) -> dict:
         try:
             reply = worker.request(request, timeout)
         except WorkerError as exc:
