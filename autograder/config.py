@@ -17,6 +17,7 @@ A configuration file looks like this (every key is optional)::
 
     [sandbox]
     bubblewrap = "auto"    # "auto": the sandbox, refusing to grade where it cannot work; "off" (or false): none
+    zygote = true          # fork each exercise's worker from one sandboxed process that imported torch once
     data = "/path/to/fashion-mnist"   # the folder whose training files the worker may read
 """
 
@@ -46,7 +47,7 @@ LIMITS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "scratch_size": ("scratch_bytes", validation.size),
     "scratch_files": ("scratch_files", validation.count),
 }
-SANDBOX_KEYS = ("bubblewrap", "data")
+SANDBOX_KEYS = ("bubblewrap", "data", "zygote")
 
 
 def worker_config_from_toml(data: dict) -> dict[str, Any]:
@@ -77,6 +78,10 @@ def worker_config_from_toml(data: dict) -> dict[str, Any]:
         if not isinstance(sandbox["data"], str):
             raise SettingsError(f"[sandbox] data must be a path, not {sandbox['data']!r}")
         kwargs["data_dir"] = sandbox["data"]
+    if "zygote" in sandbox:
+        if not isinstance(sandbox["zygote"], bool):
+            raise SettingsError(f"[sandbox] zygote must be true or false, not {sandbox['zygote']!r}")
+        kwargs["zygote"] = sandbox["zygote"]
     return kwargs
 
 

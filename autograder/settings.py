@@ -51,6 +51,9 @@ class WorkerConfig:
     data_dir: str | None = None
     #: Give the worker the GPU (the NVIDIA device files in bubblewrap, the driver's environment).
     gpu: bool = False
+    #: Fork each exercise's worker from one zygote per submission that imported torch once, where the
+    #: sandbox allows it (bubblewrap started by root, a cgroup per worker); False: a new process each.
+    zygote: bool = True
     #: Replaces the sandbox (tests only); the report header then says the isolation is unchecked.
     launcher: Launcher | None = None
     #: Environment variables added to a worker's minimal environment.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -16,8 +17,9 @@ from ..reasons import Reason
 from ..settings import Settings, WorkerConfig
 from ..text import Text
 from ..worker import sandbox
-from ..worker.client import WorkerError, WorkerProcess
-from ..worker.space import prepare_space
+from ..worker.client import WorkerError, WorkerHandle, WorkerProcess
+from ..worker.space import WorkerSpace, prepare_space
+from ..worker.zygote import Zygote
 from .results import CheckResult, ExerciseResult, Report
 
 #: After this many lost workers in one exercise its remaining checks are not run.
@@ -25,21 +27,33 @@ MAX_LOST_WORKERS = 2
 
 
 class WorkerPool:
-    """Fresh workers for one package, each in its own scratch space; one spare starts ahead."""
+    """Fresh workers for one package, each in its own scratch space: forked by the package's zygote
+    where the sandbox allows it (``worker.zygote``), else started as new processes, one spare ahead."""
 
     def __init__(self, submission: Submission, scratch: Path, config: WorkerConfig):
         self.submission, self.scratch, self.config = submission, scratch, config
         self._count = 0
-        self._spare: WorkerProcess | None = None
+        self._spare: WorkerHandle | None = None
+        self._zygote = Zygote(self._space(), config) if config.zygote and sandbox.plan(config).forks else None
 
-    def _spawn(self) -> WorkerProcess:
+    def _space(self) -> WorkerSpace:
         self._count += 1
-        return WorkerProcess(prepare_space(self.scratch / f"worker{self._count}", self.submission.files), self.config)
+        return prepare_space(self.scratch / f"worker{self._count}", self.submission.files)
 
-    def take(self, spare: bool = True) -> WorkerProcess:
-        """A worker (already starting); with ``spare``, also start the next one in the background."""
+    def _spawn(self) -> WorkerHandle:
+        if self._zygote is not None:
+            try:
+                return self._zygote.fork()
+            except WorkerError:  # a zygote that cannot fork: new processes from now on
+                self._zygote.kill()
+                self._zygote = None
+        return WorkerProcess(self._space(), self.config)
+
+    def take(self, spare: bool = True) -> WorkerHandle:
+        """A worker (already starting); with ``spare``, also start the next one in the background
+        (not with a zygote: a worker is forked when it is needed, after the previous one is gone)."""
         worker, self._spare = self._spare or self._spawn(), None
-        if spare:
+        if spare and self._zygote is None:
             self._spare = self._spawn()
         return worker
 
@@ -47,19 +61,24 @@ class WorkerPool:
         if self._spare is not None:
             self._spare.kill()
             self._spare = None
+        if self._zygote is not None:
+            self._zygote.kill()
+            self._zygote = None
 
 
 class Reference:
-    """The reference solutions in a worker of their own, started on first use (timing and rule
-    checks compare with it), so a submission that never gets that far costs no extra worker."""
+    """The reference solutions in a worker of their own, started at once (it imports torch while the
+    submission's first exercise runs) and loaded on first use (timing and rule checks compare with it)."""
 
     def __init__(self, scratch: Path, config: WorkerConfig):
-        self._pool = WorkerPool(reference_submission(), scratch, config)
-        self._worker: WorkerProcess | None = None
+        self._pool = WorkerPool(reference_submission(), scratch, dataclasses.replace(config, zygote=False))
+        self._worker: WorkerHandle | None = self._pool.take(spare=False)
+        self._loaded = False
 
-    def __call__(self) -> WorkerProcess:
+    def __call__(self) -> WorkerHandle:
         if self._worker is None or not self._worker.alive:
-            self._worker = self._pool.take(spare=False)
+            self._worker, self._loaded = self._pool.take(spare=False), False
+        if not self._loaded:
             reply = self._worker.request(
                 {
                     "op": "load",
@@ -68,6 +87,7 @@ class Reference:
             )
             if not reply.get("ok"):
                 raise RuntimeError(f"the reference solutions failed to load: {reply}")
+            self._loaded = True
         return self._worker
 
     def close(self) -> None:
@@ -75,7 +95,7 @@ class Reference:
             self._worker.kill()
 
 
-def load_modules(worker: WorkerProcess, exercise: ExerciseChecks) -> tuple[Text, Reason] | None:
+def load_modules(worker: WorkerHandle, exercise: ExerciseChecks) -> tuple[Text, Reason] | None:
     """Import the exercise's modules in the worker; explain the failure if that goes wrong."""
     try:
         reply = worker.request({"op": "load", "modules": list(exercise.modules)})
