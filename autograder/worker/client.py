@@ -6,6 +6,9 @@ pipe of which only the first ``output_cap`` bytes are kept. Requests and replies
 private pipes (see ``protocol``). Anything that goes wrong on the worker's side surfaces here as a
 ``WorkerError`` with a reason a student can read. How the worker is isolated (bubblewrap, an
 unprivileged user, resource limits, reaping of escaped processes) is decided in ``sandbox``.
+
+Starting a worker imports no torch: ``protocol`` (which does) is imported by the first request, so a
+grading starts its workers before the grader imports torch and their imports overlap its own.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from ..reasons import Reason
 from ..settings import WorkerConfig
 from ..text import size_text
 from . import sandbox
-from .runtime import protocol
 from .space import RUNTIME_PACKAGE, WorkerSpace, site_directories
 
 PASSED_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
@@ -111,6 +113,8 @@ class WorkerHandle:
         return WorkerError(Reason.MEMORY_LIMIT, f"memory limit of {limit} exceeded", f"超出了 {limit} 的内存上限")
 
     def _read(self, timeout: float) -> dict:
+        from .runtime import protocol
+
         try:
             reply = protocol.read_frame(self._reply_read, timeout)
         except TimeoutError:
@@ -141,6 +145,8 @@ class WorkerHandle:
         # A fresh random id per request: a reply forged by student code (it can write to the
         # reply pipe) cannot carry it, so it cannot end a call early or stand in for its result.
         request_id = secrets.token_hex(16)
+        from .runtime import protocol
+
         try:
             protocol.write_frame(self._request_write, {**message, "id": request_id})
         except (BrokenPipeError, OSError):

@@ -8,6 +8,7 @@ and ``scratch/tmp/`` (its ``/tmp``), capped by ``sandbox.scratch`` where the mac
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,13 +48,11 @@ class WorkerSpace:
 
 
 def site_directories() -> list[str]:
-    """The directories that hold torch and numpy, which the worker needs without ``site``."""
-    import numpy
-    import torch
-
+    """The directories that hold torch and numpy, which the worker needs without ``site``; found
+    without importing them, so a worker can start before the grader has imported torch."""
     dirs = []
-    for module in (torch, numpy):
-        directory = str(Path(module.__file__).resolve().parents[1])
+    for name in ("torch", "numpy"):
+        directory = str(Path(importlib.util.find_spec(name).origin).resolve().parents[1])
         if directory not in dirs:
             dirs.append(directory)
     return dirs
