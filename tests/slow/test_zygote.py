@@ -23,7 +23,7 @@ import pytest
 
 from autograder.reasons import Reason
 from autograder.runner import grade
-from autograder.runner.grade import MAX_LOST_WORKERS
+from autograder.runner.exercise import MAX_LOST_WORKERS
 from autograder.settings import WorkerConfig
 from autograder.worker import sandbox, zygote
 from autograder.worker.sandbox import cgroup
