@@ -17,7 +17,7 @@ from ..worker.sandbox import require as require_sandbox
 from .discover import GRADEBOOK, Student, discover, submitted_at
 from .gradebook import GRADEBOOK_FORMATS, write_gradebook
 from .progress import Progress
-from .student import finished, grade_in_child, grade_student, one_line
+from .student import finished, grade_student, one_line
 
 #: How students are graded at once: threads of this process (each grading runs its own worker
 #: processes) or processes of a pool.
@@ -96,12 +96,10 @@ def run_batch(
         pool: concurrent.futures.Executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
         )
-        task = grade_in_child
     else:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
-        task = grade_student
     try:
-        futures = {pool.submit(task, student, settings, results): student for student in todo}
+        futures = {pool.submit(grade_student, student, settings, results): student for student in todo}
         for future in concurrent.futures.as_completed(futures):
             student = futures[future]
             try:

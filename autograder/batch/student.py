@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..checks import all_checks
 from ..files import atomic_write, save_attachments
 from ..inert import markdown_text
 from ..load import SubmissionError, preflight
@@ -38,6 +37,8 @@ def one_line(text: str, limit: int = 240) -> str:
 
 def error_report(reason: str, settings: Settings, submission: str) -> Report:
     """A valid report in which every check of the selected exercises is an error with ``reason``."""
+    from ..checks import all_checks  # imports torch, which a grading imports after starting its workers
+
     message = Text(f"not graded: {reason}", f"未评分：{reason}")
     exercises = [
         ExerciseResult(
@@ -127,14 +128,6 @@ def grade_student(student: Student, settings: Settings, results: Path) -> dict[s
     atomic_write(folder / "feedback.md", feedback)
     atomic_write(folder / "meta.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return meta
-
-
-def grade_in_child(student: Student, settings: Settings, results: Path) -> dict[str, Any]:
-    """``grade_student`` in a process of a pool: one thread for the parent's oracles."""
-    import torch
-
-    torch.set_num_threads(1)
-    return grade_student(student, settings, results)
 
 
 def finished(student: Student, settings: Settings, results: Path) -> dict[str, Any] | None:
