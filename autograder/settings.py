@@ -10,10 +10,14 @@ are the documented defaults. Values are checked by ``autograder/validation.py``.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import registry, validation
+
+#: The files through which a GPU that PyTorch can use appears: NVIDIA's driver, ROCm's, WSL's.
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
 
 #: A test hook in place of the sandbox: ``launcher(command, space) -> (command, cleanup)``.
 Launcher = Callable[[list[str], Any], "tuple[list[str], Callable[[], None] | None]"]
@@ -116,12 +120,16 @@ class Settings:
 
 
 def resolve_device(choice: str) -> str:
-    """``auto`` -> ``cuda`` when PyTorch sees a GPU here, else ``cpu``; ``cuda`` without one is an error."""
+    """``auto`` -> ``cuda`` when PyTorch sees a GPU here, else ``cpu``; ``cuda`` without one is an error.
+    PyTorch is asked only where a GPU device file exists (without one it sees no GPU), so a grading
+    on a machine without a GPU imports torch after starting its workers (``runner.grade``)."""
+    validation.device(choice)
+    if choice == "cpu" or (choice == "auto" and not any(os.path.exists(path) for path in GPU_DEVICE_FILES)):
+        return "cpu"
     import torch
 
-    validation.device(choice)
     if choice == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if choice == "cuda" and not torch.cuda.is_available():
+    if not torch.cuda.is_available():
         raise validation.SettingsError("--device cuda: PyTorch sees no usable CUDA device on this machine")
     return choice
