@@ -32,6 +32,7 @@ from typing import Any, Callable
 from . import registry, validation
 from .settings import Settings, WorkerConfig, resolve_device
 from .text import LANGUAGES
+from .training_budgets import BUDGETS, DEFAULT_BUDGET
 from .validation import SettingsError
 
 #: [limits] key -> (WorkerConfig field, validator)
@@ -116,8 +117,6 @@ def _argument(check: Callable[[str], Any], name: str) -> Callable[[str], Any]:
 def add_settings_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``grade`` and ``grade-all`` that make their ``Settings``; the defaults shown
     are those of ``Settings`` and ``WorkerConfig``."""
-    from .checks.training.budgets import BUDGETS, DEFAULT_BUDGET
-
     defaults, worker = Settings(), WorkerConfig()
     parser.add_argument(
         "--only",
