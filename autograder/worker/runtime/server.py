@@ -121,11 +121,15 @@ def failure(exc: BaseException) -> dict:
 
 def prepare() -> None:
     """Everything trusted a worker loads before any student code: refuse imports of the grader,
-    import torch, the operator rules and the probes."""
+    import torch, cnnkit (its modules: the package imports them on first use), the operator rules
+    and the probes."""
     sys.meta_path.insert(0, BlockGraderImports())
     import torch  # noqa: F401
 
+    import cnnkit.data  # noqa: F401
+    import cnnkit.monitor  # noqa: F401
     import cnnkit.rules  # noqa: F401
+    import cnnkit.utils  # noqa: F401
 
     from . import probes  # noqa: F401
 
