@@ -11,7 +11,6 @@ import pytest
 import torch
 
 import cnnkit
-from cnnkit import data as cdata
 from cnnkit import datafiles
 from cnnkit.data import (
     DatasetChecksumError,
