@@ -3,8 +3,8 @@
 The stages, in the order of a grading run and of the imports (a stage imports only those before
 it; ``tests/fast/test_layers.py`` enforces it; ``docs/architecture.md`` tells the whole story):
 
-0. ``registry`` (the exercise table), ``settings`` (one object per run), ``validation``, ``text``,
-   ``reasons``: read by every stage;
+0. ``registry`` (the exercise table), ``settings`` (one object per run), ``training_budgets``,
+   ``validation``, ``text``, ``reasons``: read by every stage;
 1. ``load``: find a submission's modules (folders, repositories, notebooks, zips);
 2. ``worker``: the sandboxed process student code runs in;
 3. ``checks``: the hidden checks, one module per exercise;

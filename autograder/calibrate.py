@@ -21,10 +21,11 @@ from pathlib import Path
 
 import torch
 
-from .checks.training.budgets import BUDGETS, CALIBRATION_FILE, DEFAULT_BUDGET, load_calibration, split
+from .checks.training.budgets import CALIBRATION_FILE, load_calibration, split
 from .checks.training.observations import accuracy_of, official_test_set
 from .load import reference_submission
 from .settings import WorkerConfig
+from .training_budgets import BUDGETS, DEFAULT_BUDGET
 from .worker.client import WorkerProcess
 from .worker.sandbox.reaping import process_tree
 from .worker.space import prepare_space

@@ -19,6 +19,7 @@ A configuration file looks like this (every key is optional)::
 
     [sandbox]
     bubblewrap = "auto"    # "auto": the sandbox, refusing to grade where it cannot work; "off" (or false): none
+    zygote = true          # fork each exercise's worker from one sandboxed process that imported torch once
     data = "/path/to/fashion-mnist"   # the folder whose training files the worker may read
 """
 
@@ -33,6 +34,7 @@ from typing import Any, Callable
 from . import registry, validation
 from .settings import Settings, WorkerConfig, resolve_device
 from .text import LANGUAGES
+from .training_budgets import BUDGETS, DEFAULT_BUDGET
 from .validation import SettingsError
 
 #: [limits] key -> (WorkerConfig field, validator)
@@ -50,7 +52,7 @@ LIMITS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "scratch_size": ("scratch_bytes", validation.size),
     "scratch_files": ("scratch_files", validation.count),
 }
-SANDBOX_KEYS = ("bubblewrap", "data")
+SANDBOX_KEYS = ("bubblewrap", "data", "zygote")
 
 
 def worker_config_from_toml(data: dict) -> dict[str, Any]:
@@ -81,6 +83,10 @@ def worker_config_from_toml(data: dict) -> dict[str, Any]:
         if not isinstance(sandbox["data"], str):
             raise SettingsError(f"[sandbox] data must be a path, not {sandbox['data']!r}")
         kwargs["data_dir"] = sandbox["data"]
+    if "zygote" in sandbox:
+        if not isinstance(sandbox["zygote"], bool):
+            raise SettingsError(f"[sandbox] zygote must be true or false, not {sandbox['zygote']!r}")
+        kwargs["zygote"] = sandbox["zygote"]
     return kwargs
 
 
@@ -115,8 +121,6 @@ def _argument(check: Callable[[str], Any], name: str) -> Callable[[str], Any]:
 def add_settings_options(parser: argparse.ArgumentParser) -> None:
     """The options of ``grade`` and ``grade-all`` that make their ``Settings``; the defaults shown
     are those of ``Settings`` and ``WorkerConfig``."""
-    from .checks.training.budgets import BUDGETS, DEFAULT_BUDGET
-
     defaults, worker = Settings(), WorkerConfig()
     parser.add_argument(
         "--only",

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import provenance, registry, validation
+
+#: The files through which a GPU that PyTorch can use appears: NVIDIA's driver, ROCm's, WSL's.
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
 
 #: A test hook in place of the sandbox: ``launcher(command, space) -> (command, cleanup)``.
 Launcher = Callable[[list[str], Any], "tuple[list[str], Callable[[], None] | None]"]
@@ -62,6 +66,9 @@ class WorkerConfig:
     data_dir: str | None = None
     #: Give the worker the GPU (the NVIDIA device files in bubblewrap, the driver's environment).
     gpu: bool = False
+    #: Fork each exercise's worker from one zygote per submission that imported torch once, where the
+    #: sandbox allows it (bubblewrap started by root, a cgroup per worker); False: a new process each.
+    zygote: bool = True
     #: Replaces the sandbox (tests only); the report header then says the isolation is unchecked.
     launcher: Launcher | None = None
     #: Environment variables added to a worker's minimal environment.
@@ -133,12 +140,16 @@ class Settings:
 
 
 def resolve_device(choice: str) -> str:
-    """``auto`` -> ``cuda`` when PyTorch sees a GPU here, else ``cpu``; ``cuda`` without one is an error."""
+    """``auto`` -> ``cuda`` when PyTorch sees a GPU here, else ``cpu``; ``cuda`` without one is an error.
+    PyTorch is asked only where a GPU device file exists (without one it sees no GPU), so a grading
+    on a machine without a GPU imports torch after starting its workers (``runner.grade``)."""
+    validation.device(choice)
+    if choice == "cpu" or (choice == "auto" and not any(os.path.exists(path) for path in GPU_DEVICE_FILES)):
+        return "cpu"
     import torch
 
-    validation.device(choice)
     if choice == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if choice == "cuda" and not torch.cuda.is_available():
+    if not torch.cuda.is_available():
         raise validation.SettingsError("--device cuda: PyTorch sees no usable CUDA device on this machine")
     return choice

@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from autograder import cli, registry  # noqa: E402
 from autograder.batch.student import error_report  # noqa: E402
-from autograder.checks.training.budgets import BUDGETS, DEFAULT_BUDGET  # noqa: E402
 from autograder.insights import similarity, write_class_report, write_similarity_report  # noqa: E402
 from autograder.settings import Settings  # noqa: E402
+from autograder.training_budgets import BUDGETS, DEFAULT_BUDGET  # noqa: E402
 from tests.generated_class import (  # noqa: E402
     INDEPENDENT,
     Source,

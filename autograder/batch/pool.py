@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 from ..load import SubmissionError
 from ..settings import Settings
 from .discover import Student
-from .student import Graded, grade_in_child, grade_student, internal_error
+from .student import Graded, grade_student, internal_error
 
 #: The kinds of local pool: threads of this process, or spawned processes (kept for measuring, docs/batch.md).
 POOLS = ("thread", "process")
@@ -35,12 +35,10 @@ class LocalPool:
             pool: concurrent.futures.Executor = concurrent.futures.ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn")
             )
-            task = grade_in_child
         else:
             pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
-            task = grade_student
         try:
-            futures = {pool.submit(task, student, settings): student for student in students}
+            futures = {pool.submit(grade_student, student, settings): student for student in students}
             for future in concurrent.futures.as_completed(futures):
                 try:
                     graded = future.result()

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks import all_checks
 from ..load import Submission, SubmissionError, load_submission, preflight
 from ..load.archive import extract_zip, unwrap
 from ..provenance import grader_identity
@@ -81,6 +80,8 @@ def internal_error(exc: BaseException, seconds: float = 0.0) -> Graded:
 
 def error_report(graded: Graded, settings: Settings, submission: str) -> Report:
     """A valid report in which every check of the selected exercises is an error with the failure."""
+    from ..checks import all_checks  # imports torch, which a grading imports after starting its workers
+
     message = Text("not graded: ", "未评分：") + graded.failure
     exercises = [
         ExerciseResult(
@@ -137,14 +138,6 @@ def grade_student(student: Student, settings: Settings) -> Graded:
     graded = grade_submission(submission, settings)
     graded.seconds = time.perf_counter() - started
     return graded
-
-
-def grade_in_child(student: Student, settings: Settings) -> Graded:
-    """``grade_student`` in a process of a pool: one thread for the parent's oracles."""
-    import torch
-
-    torch.set_num_threads(1)
-    return grade_student(student, settings)
 
 
 def combine(parts: list[Graded], settings: Settings) -> Graded:

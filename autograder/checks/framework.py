@@ -27,7 +27,7 @@ from .. import registry
 from ..reasons import Reason
 from ..settings import Settings
 from ..text import Text
-from ..worker.client import WorkerError, WorkerProcess
+from ..worker.client import WorkerError, WorkerHandle
 from ..worker.runtime.protocol import Opaque
 from .deadline import SHRINKING_STOPPED, Deadline
 
@@ -177,8 +177,8 @@ class Context:
 
     def __init__(
         self,
-        worker: WorkerProcess,
-        reference: Callable[[], WorkerProcess],
+        worker: WorkerHandle,
+        reference: Callable[[], WorkerHandle],
         exercise: ExerciseChecks,
         settings: Settings,
         memo: dict | None = None,
@@ -211,7 +211,7 @@ class Context:
         return value
 
     # -- talking to the worker -------------------------------------------------------------
-    def _request(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
+    def _request(self, worker: WorkerHandle, request: dict, timeout: float | None) -> dict:
         """One request, waiting at most its time limit and never past the deadline; a lost worker,
         or the deadline reached, stops the check."""
         limit = worker.config.call_timeout if timeout is None else timeout
@@ -225,7 +225,7 @@ class Context:
                 raise StopCheck(self.deadline.ran_out(), "error", Reason.BUDGET_SPENT) from None
             raise StopCheck(worker_failure(exc), "error", exc.reason) from None
 
-    def _ask(self, worker: WorkerProcess, request: dict, timeout: float | None) -> dict:
+    def _ask(self, worker: WorkerHandle, request: dict, timeout: float | None) -> dict:
         reply = self._request(worker, request, timeout)
         if not reply.get("ok"):
             raise student_exception(reply)

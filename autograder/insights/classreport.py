@@ -20,6 +20,7 @@ from typing import Any
 from .. import registry
 from ..reasons import Reason
 from ..report import validate
+from ..training_budgets import BUDGETS
 
 #: Reasons meaning the student did not try: the stub still raises NotImplementedError.
 NOT_ATTEMPTED = {Reason.NOT_IMPLEMENTED}
@@ -373,9 +374,7 @@ def accuracies(students: list[Student]) -> Accuracies | None:
 
 
 def budget_threshold(budget: str | None) -> float | None:
-    """The accuracy the training budget requires (``checks/training/budgets.py``)."""
-    from ..checks.training.budgets import BUDGETS
-
+    """The accuracy the training budget requires (``training_budgets.py``)."""
     return BUDGETS[budget].threshold if budget in BUDGETS else None
 
 

@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 
 from .. import registry
-from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
 from ..load.notebook import CODE_ID, DEPENDENCY_ID, PUBLIC_ID, TESTS_ID
+from ..training_budgets import BUDGETS, DEFAULT_BUDGET
 from .cells import public_cell, solution_cell, statement_markdown, tests_cell
 
 #: The default assignment name (d2l-zh chapter 6).

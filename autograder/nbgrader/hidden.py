@@ -17,8 +17,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
 from ..inert import visible
+from ..training_budgets import BUDGETS, DEFAULT_BUDGET
 from ..worker.sandbox import SandboxUnavailable
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import jsonschema
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def schema() -> dict:
@@ -16,7 +18,11 @@ def schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
-    """The schema checked once and compiled once (``jsonschema.validate`` does both on every call)."""
+    """The schema checked once and compiled once (``jsonschema.validate`` does both on every call).
+    jsonschema is imported here, not with the module: its import (the format checkers' grammars) costs
+    as much as PyTorch's, and grading never validates."""
+    import jsonschema
+
     data = schema()
     cls = jsonschema.validators.validator_for(data)
     cls.check_schema(data)
@@ -26,6 +32,8 @@ def _validator() -> jsonschema.protocols.Validator:
 def validate(data: dict) -> None:
     """Raise ``jsonschema.ValidationError`` if ``data`` is not a valid report (the most relevant error,
     as ``jsonschema.validate`` raises it)."""
+    import jsonschema
+
     error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
     if error is not None:
         raise error

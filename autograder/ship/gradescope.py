@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from .. import registry
-from ..checks.training.budgets import BUDGETS, DEFAULT_BUDGET
+from ..training_budgets import BUDGETS, DEFAULT_BUDGET
 from ..validation import DEVICES
 from .release import ReleaseError, fill, kit_root, kit_version, run_command, template
 

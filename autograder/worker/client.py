@@ -6,6 +6,9 @@ pipe of which only the first ``output_cap`` bytes are kept. Requests and replies
 private pipes (see ``protocol``). Anything that goes wrong on the worker's side surfaces here as a
 ``WorkerError`` with a reason a student can read. How the worker is isolated (bubblewrap, an
 unprivileged user, resource limits, reaping of escaped processes) is decided in ``sandbox``.
+
+Starting a worker imports no torch: ``protocol`` (which does) is imported by the first request, so a
+grading starts its workers before the grader imports torch and their imports overlap its own.
 """
 
 from __future__ import annotations
@@ -21,22 +24,17 @@ from ..reasons import Reason
 from ..settings import WorkerConfig
 from ..text import size_text
 from . import sandbox
-from .runtime import protocol
 from .space import RUNTIME_PACKAGE, WorkerSpace, site_directories
 
 PASSED_ENVIRONMENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "CUDA_VISIBLE_DEVICES")
 #: Passed as well when the worker may use the GPU: where the driver's libraries are found.
 GPU_ENVIRONMENT = ("LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES")
-#: The worker's first lines, trusted, before any student code: inside bubblewrap started by root,
-#: drop to the unprivileged user (``CNN_KIT_UID``) and cap the number of processes (``CNN_KIT_NPROC``).
-BOOT = (
-    "import os, sys\n"
-    "uid, nproc = os.environ.pop('CNN_KIT_UID', ''), os.environ.pop('CNN_KIT_NPROC', '')\n"
-    "if uid: os.setgroups([]); os.setresgid(*[int(uid)] * 3); os.setresuid(*[int(uid)] * 3)\n"
-    "if nproc: import resource; resource.setrlimit(resource.RLIMIT_NPROC, (int(nproc),) * 2)\n"
-    "sys.path[:0] = sys.argv.pop().split('\\n')\n"
-    f"from {RUNTIME_PACKAGE}.server import main; main()"
-)
+
+
+def boot(entry: str) -> str:
+    """A worker's first lines (``python -I -S -c``): put its runtime on ``sys.path`` and run
+    ``entry``'s ``main``, which drops privileges before any student code (``runtime.privileges``)."""
+    return f"import sys\nsys.path[:0] = sys.argv.pop().split('\\n')\nfrom {RUNTIME_PACKAGE}.{entry} import main; main()"
 
 
 class WorkerError(RuntimeError):
@@ -70,99 +68,35 @@ class _OutputSink(threading.Thread):
         return text + (f"\n[... {self.dropped} more bytes of output dropped]" if self.dropped else "")
 
 
-class WorkerProcess:
-    """One running worker. Starting returns at once; the first request waits for it to be ready."""
+class WorkerHandle:
+    """What the grader does with a running worker: requests with a deadline, its output, its memory.
+    How it was started and how it is ended belong to the subclass (``WorkerProcess`` here, a worker
+    forked by a zygote in ``zygote``)."""
 
-    def __init__(self, space: WorkerSpace, config: WorkerConfig):
-        self.space, self.config = space, config
-        request_read, self._request_write = os.pipe()
-        self._reply_read, reply_write = os.pipe()
-        paths = [str(space.runtime), str(space.package_parent), *site_directories()]
-        command = [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            BOOT,
-            str(request_read),
-            str(reply_write),
-            str(space.package_root),
-            "\n".join(paths),
-        ]
-        self._peak: int | None = None
-        self._launch: sandbox.Launch | None = None
-        try:
-            self._launch = sandbox.launch(config, command, space)
-            self._start(request_read, reply_write)
-        except BaseException:
-            for fd in (request_read, self._request_write, self._reply_read, reply_write):
-                os.close(fd)
-            if self._launch is not None:
-                self._launch.finished()
-            raise
-        os.close(request_read)
-        os.close(reply_write)
-        self._launch.started()
-        self._output = _OutputSink(self.process.stdout, config.output_cap)
-        self._output.start()
-        self._ready = False
+    config: WorkerConfig
+    _request_write: int
+    _reply_read: int
+    _output: _OutputSink
+    _ready: bool = False
+    _peak: int | None = None
 
-    def _start(self, request_read: int, reply_write: int) -> None:
-        space, config = self.space, self.config
-        # USER/LOGNAME: libraries that name a cache folder after the user (getpass.getuser(), e.g.
-        # PyTorch's optimizers on CUDA) must not depend on a passwd entry inside the sandbox.
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(space.home),
-            "LANG": "C.UTF-8",
-            "USER": "nobody",
-            "LOGNAME": "nobody",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-            "OMP_NUM_THREADS": str(config.threads),
-            "CNN_KIT_THREADS": str(config.threads),
-        }
-        env.update({k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ})
-        if config.gpu:
-            env.update({k: os.environ[k] for k in GPU_ENVIRONMENT if k in os.environ})
-        env.update(self._launch.env)
-        env.update(config.extra_env)
-        sandbox.become_subreaper()
-        with sandbox.LOCK:  # a starting worker must not look like an escaped process
-            self.process = subprocess.Popen(
-                self._launch.command,
-                cwd=space.home,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                pass_fds=(request_read, reply_write, *self._launch.pass_fds),
-                start_new_session=True,
-                preexec_fn=self._launch.preexec,
-            )
-            sandbox.register(self.process.pid)
+    @property
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        raise NotImplementedError
+
+    def _exit_description(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def _cgroup(self) -> sandbox.WorkerCgroup | None:
+        raise NotImplementedError
 
     def output(self) -> str:
         """What the worker printed so far (capped)."""
         return self._output.text()
-
-    def _exit_description(self) -> str:
-        try:
-            code = self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return "stopped answering"
-        if code > 128 and sandbox.plan(self.config).bwrap is not None:
-            code = 128 - code  # bwrap reports a child killed by signal N as status 128 + N
-        if code < 0:
-            try:
-                return f"was killed by signal {signal.Signals(-code).name}"
-            except ValueError:
-                return f"was killed by signal {-code}"
-        return f"exited with status {code}"
-
-    @property
-    def _cgroup(self) -> sandbox.WorkerCgroup | None:
-        return self._launch.cgroup if self._launch is not None else None
 
     def memory_peak(self) -> int | None:
         """The most memory the worker's processes used together (None without a cgroup)."""
@@ -179,6 +113,8 @@ class WorkerProcess:
         return WorkerError(Reason.MEMORY_LIMIT, f"memory limit of {limit} exceeded", f"超出了 {limit} 的内存上限")
 
     def _read(self, timeout: float) -> dict:
+        from .runtime import protocol
+
         try:
             reply = protocol.read_frame(self._reply_read, timeout)
         except TimeoutError:
@@ -209,6 +145,8 @@ class WorkerProcess:
         # A fresh random id per request: a reply forged by student code (it can write to the
         # reply pipe) cannot carry it, so it cannot end a call early or stand in for its result.
         request_id = secrets.token_hex(16)
+        from .runtime import protocol
+
         try:
             protocol.write_frame(self._request_write, {**message, "id": request_id})
         except (BrokenPipeError, OSError):
@@ -222,6 +160,100 @@ class WorkerProcess:
                 Reason.PROTOCOL, "a reply that does not answer the request arrived (forged or out of order)"
             )
         return reply
+
+
+class WorkerProcess(WorkerHandle):
+    """One running worker process. Starting returns at once; the first request waits for it to be
+    ready. ``entry`` is the runtime module it runs (``server``; ``zygote`` for a zygote), and
+    ``extra_fds`` are passed to it after its package root (the zygote's control socket)."""
+
+    def __init__(
+        self, space: WorkerSpace, config: WorkerConfig, entry: str = "server", extra_fds: tuple[int, ...] = ()
+    ):
+        self.space, self.config = space, config
+        request_read, self._request_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        paths = [str(space.runtime), str(space.package_parent), *site_directories()]
+        command = [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            boot(entry),
+            str(request_read),
+            str(reply_write),
+            str(space.package_root),
+            *map(str, extra_fds),
+            "\n".join(paths),
+        ]
+        self._launch: sandbox.Launch | None = None
+        try:
+            self._launch = sandbox.launch(config, command, space)
+            self._start(request_read, reply_write, extra_fds)
+        except BaseException:
+            for fd in (request_read, self._request_write, self._reply_read, reply_write):
+                os.close(fd)
+            if self._launch is not None:
+                self._launch.finished()
+            raise
+        os.close(request_read)
+        os.close(reply_write)
+        self._launch.started()
+        self._output = _OutputSink(self.process.stdout, config.output_cap)
+        self._output.start()
+
+    def _start(self, request_read: int, reply_write: int, extra_fds: tuple[int, ...]) -> None:
+        space, config = self.space, self.config
+        # USER/LOGNAME: libraries that name a cache folder after the user (getpass.getuser(), e.g.
+        # PyTorch's optimizers on CUDA) must not depend on a passwd entry inside the sandbox.
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(space.home),
+            "LANG": "C.UTF-8",
+            "USER": "nobody",
+            "LOGNAME": "nobody",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "OMP_NUM_THREADS": str(config.threads),
+            "CNN_KIT_THREADS": str(config.threads),
+        }
+        env.update({k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ})
+        if config.gpu:
+            env.update({k: os.environ[k] for k in GPU_ENVIRONMENT if k in os.environ})
+        env.update(self._launch.env)
+        env.update(config.extra_env)
+        sandbox.become_subreaper()
+        with sandbox.LOCK:  # a starting worker must not look like an escaped process
+            self.process = subprocess.Popen(
+                self._launch.command,
+                cwd=space.home,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(request_read, reply_write, *extra_fds, *self._launch.pass_fds),
+                start_new_session=True,
+                preexec_fn=self._launch.preexec,
+            )
+            sandbox.register(self.process.pid)
+
+    def _exit_description(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "stopped answering"
+        if code > 128 and sandbox.plan(self.config).bwrap is not None:
+            code = 128 - code  # bwrap reports a child killed by signal N as status 128 + N
+        if code < 0:
+            try:
+                return f"was killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"was killed by signal {-code}"
+        return f"exited with status {code}"
+
+    @property
+    def _cgroup(self) -> sandbox.WorkerCgroup | None:
+        return self._launch.cgroup if self._launch is not None else None
 
     @property
     def alive(self) -> bool:

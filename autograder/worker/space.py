@@ -8,6 +8,7 @@ and ``scratch/tmp/`` (its ``/tmp``), capped by ``sandbox.scratch`` where the mac
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,14 +47,17 @@ class WorkerSpace:
         return self.scratch / "tmp"
 
 
+def package_directory(name: str) -> Path:
+    """The folder of the installed package ``name``, found without importing it (torch's import is
+    the slow part of a worker's start, which must not wait for the grader's own)."""
+    return Path(importlib.util.find_spec(name).origin).resolve().parent
+
+
 def site_directories() -> list[str]:
     """The directories that hold torch and numpy, which the worker needs without ``site``."""
-    import numpy
-    import torch
-
     dirs = []
-    for module in (torch, numpy):
-        directory = str(Path(module.__file__).resolve().parents[1])
+    for name in ("torch", "numpy"):
+        directory = str(package_directory(name).parent)
         if directory not in dirs:
             dirs.append(directory)
     return dirs
@@ -64,8 +68,7 @@ def prepare_space(root: Path, package_files: dict[str, bytes]) -> WorkerSpace:
     space = WorkerSpace.at(root)
     space.runtime.mkdir(parents=True)
     shutil.copytree(_RUNTIME_SOURCE, space.runtime / RUNTIME_PACKAGE, ignore=_COPY_IGNORING)
-    cnnkit = Path(__import__("cnnkit").__file__).resolve().parent
-    shutil.copytree(cnnkit, space.runtime / "cnnkit", ignore=_COPY_IGNORING)
+    shutil.copytree(package_directory("cnnkit"), space.runtime / "cnnkit", ignore=_COPY_IGNORING)
     space.package_root.mkdir(parents=True)
     for name, data in package_files.items():
         (space.package_root / name).write_bytes(data)

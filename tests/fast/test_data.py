@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import cnnkit
-from cnnkit import data as cdata
+from cnnkit import datafiles
 from cnnkit.data import (
     DatasetChecksumError,
     DatasetNotFoundError,
@@ -26,9 +26,9 @@ from cnnkit.utils import Accumulator, Timer, accuracy, try_gpu
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"  # the course's read-only copy
 DATA_ROOT = Path(os.environ.get("CNN_KIT_DATA") or SHARED)
 RAW = DATA_ROOT / "FashionMNIST" / "raw"
-FILES = list(cdata.CHECKSUMS)
+FILES = list(datafiles.CHECKSUMS)
 
-HAVE_DATA = cdata._search(DATA_ROOT)[0] == RAW
+HAVE_DATA = datafiles._search(DATA_ROOT)[0] == RAW
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +76,11 @@ def test_returned_tensors_are_callers_own(real):
 
 
 @pytest.mark.needs_data
-@pytest.mark.skipif(not cdata.DEBIAN_DATA_DIR.is_dir(), reason="Debian package dataset-fashion-mnist not installed")
+@pytest.mark.skipif(not datafiles.DEBIAN_DATA_DIR.is_dir(), reason="Debian package dataset-fashion-mnist not installed")
 def test_debian_folder_same_contents(real):
     # Debian's .gz headers differ; the decompressed contents (checked by md5) are the same.
-    assert find_fashion_mnist(cdata.DEBIAN_DATA_DIR, download=False) == cdata.DEBIAN_DATA_DIR
-    images, labels = read_fashion_mnist(False, root=cdata.DEBIAN_DATA_DIR, download=False)
+    assert find_fashion_mnist(datafiles.DEBIAN_DATA_DIR, download=False) == datafiles.DEBIAN_DATA_DIR
+    images, labels = read_fashion_mnist(False, root=datafiles.DEBIAN_DATA_DIR, download=False)
     assert torch.equal(images, real[False][0]) and torch.equal(labels, real[False][1])
 
 
@@ -128,7 +128,7 @@ def test_corrupted_copy_raises_checksum_error(raw, tmp_path, train, name, change
     with pytest.raises(DatasetChecksumError, match=name) as info:
         read_fashion_mnist(train, root=root, download=False)
     message = str(info.value)
-    assert cdata.CHECKSUMS[name][1] in message and "got" in message
+    assert datafiles.CHECKSUMS[name][1] in message and "got" in message
     assert isinstance(info.value, ValueError)
 
 
@@ -143,7 +143,7 @@ def test_not_gzip_raises_checksum_error(raw, tmp_path):
 @pytest.fixture
 def nothing_anywhere(tmp_path, monkeypatch):
     """No default folders, $CNN_KIT_DATA pointing nowhere: only root= can supply data."""
-    monkeypatch.setattr(cdata, "DEFAULT_CANDIDATES", ())
+    monkeypatch.setattr(datafiles, "DEFAULT_CANDIDATES", ())
     monkeypatch.setenv("CNN_KIT_DATA", str(tmp_path / "nowhere"))
     return tmp_path
 
@@ -180,7 +180,7 @@ def test_failed_download_ends_in_not_found_error(nothing_anywhere, monkeypatch):
     def offline(target):
         raise OSError("<urlopen error [Errno -2] Name or service not known>")
 
-    monkeypatch.setattr(cdata, "_download", offline)
+    monkeypatch.setattr(datafiles, "_download", offline)
     with pytest.raises(DatasetNotFoundError, match="Name or service not known") as info:
         find_fashion_mnist(nothing_anywhere / "nope", download=True)
     assert info.value.__cause__ is None and info.value.__context__ is None  # no urllib traceback chained

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "autograder"
 #: The stages in order; a name is a top-level module or package of ``autograder``.
 LAYERS: list[set[str]] = [
-    {"registry", "settings", "validation", "text", "reasons", "provenance", "inert"},
+    {"registry", "settings", "training_budgets", "validation", "text", "reasons", "provenance", "inert"},
     {"load"},
     {"worker"},
     {"checks"},

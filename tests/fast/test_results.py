@@ -12,7 +12,7 @@ import pytest
 from autograder.checks.framework import Check, Partial
 from autograder.reasons import Reason
 from autograder.report import FORMATS, validate
-from autograder.runner.grade import run_check
+from autograder.runner.exercise import run_check
 from autograder.runner.results import CheckResult, ExerciseResult, Report
 from autograder.settings import Settings
 from autograder.text import Text

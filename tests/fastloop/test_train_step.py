@@ -15,7 +15,7 @@ from torch import nn
 
 import cnnkit
 import fastloop
-from autograder.checks.training.budgets import BUDGETS
+from autograder.training_budgets import BUDGETS
 from solutions import training as reference
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu

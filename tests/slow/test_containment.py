@@ -69,6 +69,12 @@ PROBES: dict[str, tuple] = {
     "ioperm": (0, 0, 0),
     "open_by_handle_at": (-1, 0, 0),
     "name_to_handle_at": (-1, 0, 0, 0, 0),
+    "mq_open": (b"cnnkit-no-such-queue", 0, 0, 0),  # ENOENT
+    "mq_unlink": (b"cnnkit-no-such-queue",),
+    "mq_timedsend": (-1, 0, 0, 0, 0),  # EBADF
+    "mq_timedreceive": (-1, 0, 0, 0, 0),
+    "mq_notify": (-1, 0),
+    "mq_getsetattr": (-1, 0, 0),
     "clone": (CLONE_NEWUSER | CLONE_FS, 0, 0, 0, 0),  # an invalid combination: EINVAL
     "clone3": (0, 0),
     "ioctl": (-1, TIOCSTI, 0),

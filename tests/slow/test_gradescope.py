@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from autograder.checks.training.budgets import BUDGETS
+from autograder.training_budgets import BUDGETS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from autograder import cli, registry
-from autograder.checks.training.budgets import BUDGETS, DEFAULT_BUDGET
 from autograder.insights import charts, class_report
+from autograder.training_budgets import BUDGETS, DEFAULT_BUDGET
 from tests.browser import assert_not_blank, require_chromium
 from tests.generated_class import corpus, expected_passes, small_class, student, write_class
 

@@ -367,8 +367,8 @@ def test_partial_credit_reaches_nbgrader(perfect, tmp_path, capfd, monkeypatch):
 def test_notebook_training_budgets_are_the_graders():
     """``--training-budget`` of the notebooks names the grader's own budgets, default included."""
     from autograder.checks import training
-    from autograder.checks.training.budgets import BUDGETS
     from autograder.nbgrader.build import CELL_TIMEOUT
+    from autograder.training_budgets import BUDGETS
 
     assert set(BUDGETS) == set(CELL_TIMEOUT)
     assert BUDGETS["small"].threshold is None

@@ -18,6 +18,7 @@ import cnnkit
 from autograder.checks.training import budgets, observations
 from autograder.checks.training import train as checks
 from autograder.runner import grade
+from autograder.training_budgets import BUDGETS
 from autograder.worker.runtime import netspec, probes
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
@@ -233,9 +234,9 @@ MARGIN = 0.03
 TRAINING_FIELDS = ("train_images", "held_out_images", "batch_size", "epochs", "lr")
 
 
-@pytest.mark.parametrize("name", [name for name, b in budgets.BUDGETS.items() if b.threshold is not None])
+@pytest.mark.parametrize("name", [name for name, b in BUDGETS.items() if b.threshold is not None])
 def test_threshold_sits_below_every_calibrated_accuracy(name):
-    budget = budgets.BUDGETS[name]
+    budget = BUDGETS[name]
     runs = {key: run for key, run in budgets.load_calibration().items() if key.startswith(f"{name}/")}
     assert runs, f"no calibration of the {name!r} budget in {budgets.CALIBRATION_FILE.name}"
     for key, run in runs.items():
@@ -253,21 +254,19 @@ def recorded(prefix: str) -> dict[str, float]:
     return {f"{key}/{seed}": value for key, run in runs.items() for seed, value in run["accuracy"].items()}
 
 
-@pytest.mark.parametrize("name", [name for name, b in budgets.BUDGETS.items() if b.threshold is not None])
+@pytest.mark.parametrize("name", [name for name, b in BUDGETS.items() if b.threshold is not None])
 def test_every_recorded_reference_seed_earns_full_marks(name):
     accuracies = recorded(f"{name}/")
     assert accuracies, f"no calibration of the {name!r} budget"
-    short = {
-        seed: value for seed, value in accuracies.items() if budgets.accuracy_credit(value, budgets.BUDGETS[name]) < 1
-    }
+    short = {seed: value for seed, value in accuracies.items() if budgets.accuracy_credit(value, BUDGETS[name]) < 1}
     assert not short, f"reference seeds below full marks: {short}"
 
 
-@pytest.mark.parametrize("name", [name for name, b in budgets.BUDGETS.items() if b.threshold is not None])
+@pytest.mark.parametrize("name", [name for name, b in BUDGETS.items() if b.threshold is not None])
 def test_floor_sits_above_every_network_that_did_not_learn(name):
     """The band's zero end: the small budget's networks never leave the plateau (its calibration
     measures them), and a network there earns nothing; the band rises from it to the threshold."""
-    budget, plateau = budgets.BUDGETS[name], recorded("small/")
+    budget, plateau = BUDGETS[name], recorded("small/")
     assert len(plateau) >= 10, f"{len(plateau)} networks that did not learn recorded, at least 10 are needed"
     assert budget.floor >= max(plateau.values()) + MARGIN, (budget.floor, max(plateau.values()))
     assert budget.floor < budget.threshold
@@ -285,7 +284,7 @@ def test_reference_train_ch6_on_the_gpu_reaches_the_books_accuracy(capsys):
     history = train_ch6(net, train_iter, test_iter, 10, 0.9, torch.device("cuda"))
     assert {p.device.type for p in net.parameters()} == {"cuda"}
     assert len(history["test_acc"]) == 10
-    assert history["test_acc"][-1] >= budgets.BUDGETS["book"].threshold
+    assert history["test_acc"][-1] >= BUDGETS["book"].threshold
     assert "training on cuda" in capsys.readouterr().out
 
 

@@ -1,11 +1,12 @@
 """Hidden checks of ``evaluate_accuracy_gpu`` and ``train_ch6`` (d2l 6.6.2), the one exercise whose
-checks fill a package: ``budgets`` (how the grader trains), ``observations`` (the training runs,
-made once per grading run and judged by several checks), ``evaluate`` and ``train`` (the checks,
-one claim each). Thresholds and their calibration: ``docs/training-threshold.md``.
+checks fill a package: ``budgets`` (the split of the data, the seed, the calibrations; the budgets
+themselves are ``autograder/training_budgets.py``), ``observations`` (the training runs, made once
+per grading run and judged by several checks), ``evaluate`` and ``train`` (the checks, one claim each).
+Thresholds and their calibration: ``docs/training-threshold.md``.
 """
 
+from ...training_budgets import BUDGETS
 from ..framework import checks_of
-from .budgets import BUDGETS
 from .evaluate import EVALUATE
 from .train import TRAIN
 

@@ -1,4 +1,5 @@
-"""How the grader trains a submission's ``train_ch6``: the budgets, the split of the data, the seed.
+"""How the grader trains a submission's ``train_ch6``: the split of the data, the seed, the
+calibrations. The budgets themselves are in ``autograder/training_budgets.py``.
 
 The thresholds are calibrated on the reference (``calibration.json``, recorded by
 ``python -m autograder.calibrate``); ``docs/training-threshold.md`` says how and why.
@@ -7,50 +8,13 @@ The thresholds are calibrated on the reference (``calibration.json``, recorded b
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from ...settings import Settings
+from ...training_budgets import Budget
 
-
-@dataclass(frozen=True)
-class Budget:
-    """How the grader trains the submission's ``train_ch6``, and the accuracy it then requires.
-
-    The worker trains on ``train_images`` seeded random training images; ``held_out_images`` other
-    training images form its ``test_iter``. The accuracy on the official test set earns
-    ``reaches_accuracy``'s points on a band: all of them at or above ``threshold`` (every recorded
-    reference seed reaches it), none at or below ``floor`` (where a network that did not learn
-    stays), in proportion between (None: measured and reported, not required). ``timeout`` bounds
-    the training call. ``reference`` describes what the reference reaches (docs/training-threshold.md).
-    """
-
-    train_images: int
-    held_out_images: int
-    batch_size: int
-    epochs: int
-    lr: float
-    threshold: float | None
-    timeout: float
-    reference: str
-    floor: float | None = None
-
-
-BUDGETS = {
-    # The default: 150,000 training examples, about 21 s of CPU time on one thread, worker start
-    # included. The time limit leaves room for a loaded grading machine and a slower correct loop.
-    "standard": Budget(50_000, 2_000, 64, 3, 0.5, 0.48, 300.0, "0.54-0.76, typically 0.71", floor=0.15),
-    # The book's budget (d2l 6.6: 10 epochs, lr 0.9, batch 256): about 55 s of CPU time on one
-    # thread, 12-15 s on a GPU (worker start included).
-    "book": Budget(58_000, 2_000, 256, 10, 0.9, 0.74, 900.0, "0.79-0.82, typically 0.81", floor=0.15),
-    # A smoke test (CI, trying a course out): too short for the sigmoid LeNet to leave its plateau
-    # near 0.10, so the accuracy is reported, not required. Never grade a class with it. Its
-    # calibration measures where a network that did not learn stays: the others' ``floor``.
-    "small": Budget(2_000, 500, 64, 1, 0.5, None, 300.0, "about 0.10 (the plateau)"),
-}
-DEFAULT_BUDGET = "standard"
 #: Seed of the split, the shuffling and the initialisation when the run has no ``--seed``.
 DEFAULT_SEED = 0
 #: Images in Fashion-MNIST's training split, from which ``split`` draws the worker's images.

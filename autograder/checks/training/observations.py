@@ -22,9 +22,10 @@ import torch
 
 from ...reasons import Reason
 from ...text import Text
+from ...training_budgets import BUDGETS, Budget
 from ...worker.runtime import netspec
 from ..framework import CheckFailed, Context, Observation, SkipCheck, StopCheck, type_name
-from .budgets import BUDGETS, Budget, split, training_seed
+from .budgets import split, training_seed
 
 NOT_OBSERVED = Text(
     "train_ch6 could not be observed (no trained weights came back)", "无法检查 train_ch6（没有得到训练后的权重）"

@@ -119,17 +119,37 @@ def failure(exc: BaseException) -> dict:
     }
 
 
-def main() -> None:
-    """Entry point: ``server.py READ_FD WRITE_FD PACKAGE_ROOT``."""
-    read_fd, write_fd, package_root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def prepare() -> None:
+    """Everything trusted a worker loads before any student code: refuse imports of the grader,
+    import torch, cnnkit (its modules: the package imports them on first use), the operator rules
+    and the probes."""
     sys.meta_path.insert(0, BlockGraderImports())
-    import torch
+    import torch  # noqa: F401
 
-    torch.set_num_threads(int(os.environ.get("CNN_KIT_THREADS", "1")))
-    import cnnkit.rules  # noqa: F401  (imported before any student code runs)
+    import cnnkit.data  # noqa: F401
+    import cnnkit.monitor  # noqa: F401
+    import cnnkit.rules  # noqa: F401
+    import cnnkit.utils  # noqa: F401
 
     from . import probes  # noqa: F401
+
+
+def serve(read_fd: int, write_fd: int, package_root: str) -> None:
+    """Say ready, then answer requests until the parent closes the pipe or asks to exit."""
+    import torch
+
     from .protocol import write_frame
 
+    torch.set_num_threads(int(os.environ.get("CNN_KIT_THREADS", "1")))
     write_frame(write_fd, {"ready": True, "pid": os.getpid()})
     Worker(package_root).serve(read_fd, write_fd)
+
+
+def main() -> None:
+    """Entry point: ``server.py READ_FD WRITE_FD PACKAGE_ROOT``."""
+    from . import privileges
+
+    privileges.drop(*privileges.take_from_environment())
+    read_fd, write_fd, package_root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    prepare()
+    serve(read_fd, write_fd, package_root)

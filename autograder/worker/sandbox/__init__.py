@@ -10,7 +10,7 @@ with the tests that prove each.
    ``--new-session``. Nothing else of the machine (the repository, ``solutions/``, ``tests/``, the
    grader, the instructor's home) exists inside. A grader running as root starts bwrap without a
    user namespace and the worker drops to uid/gid 65534 itself before any student code runs
-   (``CNN_KIT_UID``, see ``client.BOOT``): a user namespace would map the worker to root outside,
+   (``CNN_KIT_UID``, see ``runtime/privileges.py``): a user namespace would map the worker to root outside,
    where the kernel never enforces ``RLIMIT_NPROC``. A grader running as another user gets
    ``--unshare-all --uid 65534``.
 2. **An unprivileged user** without bubblewrap (``launch``): a root grader drops the worker to

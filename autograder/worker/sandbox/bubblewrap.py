@@ -153,7 +153,7 @@ def bubblewrap_problem(userns: bool) -> str | None:
 def find_data_folder(root: str | None) -> str | None:
     """The Fashion-MNIST folder the parent would hand to the training probe (None: no data)."""
     try:
-        from cnnkit.data import find_fashion_mnist
+        from cnnkit.datafiles import find_fashion_mnist
 
         return str(find_fashion_mnist(root, download=False))
     except Exception:  # no data here: nothing to show the worker

@@ -77,6 +77,13 @@ def _holds_me(folder: Path) -> bool:
         return False
 
 
+def _signal(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except OSError:
+        pass  # gone already
+
+
 def _write(path: Path, value: str) -> None:
     with open(path, "w") as handle:
         handle.write(value)
@@ -171,6 +178,32 @@ class WorkerCgroup:
             with open(procs, "w") as handle:
                 handle.write("0")
 
+    def adopt(self, pid: int) -> None:
+        """Move process ``pid`` into the cgroup (a worker forked by a zygote, before its first request)."""
+        for procs in self._procs:
+            _write(Path(procs), str(pid))
+
+    def processes(self) -> list[int]:
+        """The processes in the cgroup now."""
+        try:
+            return [int(pid) for pid in (self.pids / "cgroup.procs").read_text().split()]
+        except OSError:
+            return []
+
+    def kill_all(self) -> None:
+        """SIGKILL every process in the cgroup; on v1 each is stopped first, until no new one
+        appears, so none can fork while the others die."""
+        if self.version == 2 and (self.pids / "cgroup.kill").exists():
+            _write(self.pids / "cgroup.kill", "1")
+            return
+        stopped: set[int] = set()
+        while new := set(self.processes()) - stopped:
+            for pid in new:
+                _signal(pid, signal.SIGSTOP)
+            stopped |= new
+        for pid in stopped:
+            _signal(pid, signal.SIGKILL)
+
     def _memory_value(self, v1: str, v2: str, key: str | None = None) -> int:
         try:
             text = (self.memory / (v2 if self.version == 2 else v1)).read_text()
@@ -198,10 +231,7 @@ class WorkerCgroup:
                     _write(folder / "cgroup.kill", "1")
                 else:
                     for pid in (folder / "cgroup.procs").read_text().split():
-                        try:
-                            os.kill(int(pid), signal.SIGKILL)
-                        except OSError:
-                            pass
+                        _signal(int(pid), signal.SIGKILL)
                 try:
                     folder.rmdir()
                 except OSError as exc:

@@ -39,6 +39,12 @@ class Plan:
     why_no_filter: str = ""  # the system-call filter
 
     @property
+    def forks(self) -> bool:
+        """Whether workers can be forked from a zygote with every layer a started worker has: bubblewrap
+        started by root (the zygote stays root, its workers drop) and a cgroup per forked worker."""
+        return self.bwrap is not None and self.drop and not self.userns and not self.why_no_cgroup
+
+    @property
     def isolated(self) -> bool:
         """Whether student code may run: bubblewrap and the system-call filter both work."""
         return self.bwrap is not None and not self.why_no_filter

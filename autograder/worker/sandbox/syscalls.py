@@ -46,6 +46,8 @@ DENIED: dict[str, tuple[str, ...]] = {
     ),
     "the machine's administration": ("reboot", "swapon", "swapoff", "acct", "syslog", "quotactl", "iopl", "ioperm"),
     "file handles": ("open_by_handle_at", "name_to_handle_at"),
+    # they outlive their worker in its IPC namespace, which the workers a zygote forks share
+    "POSIX message queues": ("mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr"),
 }
 #: The socket families a worker may open; raw sockets of these are denied too.
 ALLOWED_FAMILIES = (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, socket.AF_NETLINK)
