@@ -1,7 +1,7 @@
 """Pure units of the containment: student text made inert in every format, spreadsheet cells,
 symbolic links in submissions, the cgroup look-up, the filter's rules and the refusal to run
 without a sandbox. The attacks themselves are in ``tests/slow/test_sandbox.py`` and
-``tests/slow/test_containment.py``."""
+``tests/slow/test_containment_attacks.py``."""
 
 from __future__ import annotations
 
