@@ -111,13 +111,19 @@ class Mounts(list):
 
 
 def base_args(userns: bool) -> Mounts:
+    """The namespaces, /proc, /dev and the system's folders (read-only)."""
     args = Mounts(_namespace_args(userns))
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += _system_binds()
+    return args
+
+
+def bind_python(args: Mounts) -> None:
+    """Python and its packages outside the system's folders (a pyenv, a virtual environment), read-only.
+    Bound after the worker's /tmp, so that a checkout or a venv under /tmp stays visible."""
     for path in python_paths():
         if not any(path == top or path.startswith(top + os.sep) for top in SYSTEM_PATHS if os.path.isdir(top)):
             args.bind(path, path)
-    return args
 
 
 @functools.lru_cache(maxsize=None)
@@ -126,9 +132,11 @@ def bubblewrap_problem(userns: bool) -> str | None:
     path = shutil.which("bwrap")
     if path is None:
         return "bwrap is not installed"
+    args = base_args(userns)
+    bind_python(args)
     command = [
         path,
-        *base_args(userns),
+        *args,
         "--remount-ro",
         "/",
         "--",
@@ -229,6 +237,7 @@ def bwrap_command(
     args = base_args(plan_.userns)
     args.insert(0, plan_.bwrap or "bwrap")
     _scratch_binds(args, plan_, config, space)
+    bind_python(args)
     args += ["--ro-bind", str(staging / "passwd"), "/etc/passwd", "--ro-bind", str(staging / "group"), "/etc/group"]
     for site in python_paths()[1:]:
         for name in HIDDEN_PACKAGES:
