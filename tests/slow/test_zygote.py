@@ -67,10 +67,10 @@ def stateful_submission(folder: Path) -> Path:
 
 
 def below_host_tmp(path: str | Path) -> str:
-    """``path`` as a process whose working directory is the host's /tmp reaches it once a tmpfs
-    covers /tmp: through ``/proc/self/cwd`` (the test's folder, and a checkout or venv under /tmp)."""
+    """``path`` as the control's process reaches it once a tmpfs covers /tmp: through descriptor 3,
+    the host's /tmp opened before (a checkout or venv under /tmp, e.g. a CI's fresh clone)."""
     path = Path(path)
-    return f"/proc/self/cwd/{path.relative_to('/tmp')}" if path.is_relative_to("/tmp") else str(path)
+    return f"/proc/self/fd/3/{path.relative_to('/tmp')}" if path.is_relative_to("/tmp") else str(path)
 
 
 def test_the_state_finder_sees_every_leak_in_one_interpreter(tmp_path):
@@ -80,13 +80,17 @@ def test_the_state_finder_sees_every_leak_in_one_interpreter(tmp_path):
     submission = stateful_submission(tmp_path)
     (submission / "__init__.py").write_text("")
     script = (
-        f"import sys; sys.path[0] = {below_host_tmp(tmp_path)!r}; import submission.corr2d, submission.pooling as p; "
-        "p.pool2d(0, 1)"
+        "import sys; sys.path[0] = '/proc/self/cwd'; import submission.corr2d, submission.pooling as p; p.pool2d(0, 1)"
     )
-    private = 'mount --make-rprivate / && mount -t tmpfs none /tmp && mount -t tmpfs none /dev/shm && exec "$@"'
+    # the working directory (the test's folder under the host's /tmp) is reached through /proc once
+    # /tmp is covered; descriptor 3 keeps the host's /tmp for an interpreter that lives there
+    private = (
+        "exec 3< /tmp && mount --make-rprivate / && mount -t tmpfs none /tmp && mount -t tmpfs none /dev/shm "
+        '&& exec "$@"'
+    )
     done = subprocess.run(
         ["unshare", "--mount", "--ipc", "sh", "-c", private, "sh", below_host_tmp(sys.executable), "-c", script],
-        cwd="/tmp",
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
