@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..load.archive import IGNORED_NAMES
+from ..load import SubmissionError
+from ..load.archive import IGNORED_NAMES, extract_zip, unwrap
 from ..load.directory import link_problem
 
 GRADEBOOK = "gradebook.csv"
@@ -98,3 +102,19 @@ def submitted_at(student: Student) -> str:
     except OSError:
         return ""
     return str(dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None))
+
+
+@contextmanager
+def opened(student: Student) -> Iterator[Path]:
+    """The folder of a student's submission: its own, or its zip extracted into a temporary folder
+    (removed on leaving); ``SubmissionError`` where discovery already found it unreadable."""
+    if student.problem is not None:
+        raise SubmissionError(student.problem)
+    if student.kind != "zip":
+        yield student.path
+        return
+    with tempfile.TemporaryDirectory(prefix="cnnkit-submission-") as scratch:
+        root = Path(scratch) / "submission"
+        root.mkdir()
+        extract_zip(student.path, root)
+        yield unwrap(root)

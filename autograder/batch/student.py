@@ -4,13 +4,10 @@ machine runs the task (``grade_submission``), join the parts of a student graded
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..load import Submission, SubmissionError, load_submission, preflight
-from ..load.archive import extract_zip, unwrap
 from ..provenance import grader_identity
 from ..reasons import Reason
 from ..registry import NAMES
@@ -18,7 +15,7 @@ from ..runner import CheckResult, ExerciseResult, Report, grade
 from ..settings import Settings
 from ..text import Text
 from ..worker.sandbox import SandboxUnavailable
-from .discover import Student
+from .discover import Student, opened
 
 
 def one_line(text: str, limit: int = 240) -> str:
@@ -96,15 +93,7 @@ def error_report(graded: Graded, settings: Settings, submission: str) -> Report:
 def pack(student: Student) -> Submission:
     """The student's exercise modules as bytes, ready to be graded anywhere (a zip is extracted into a
     temporary folder, removed before returning); ``SubmissionError`` when it cannot be graded."""
-    if student.problem is not None:
-        raise SubmissionError(student.problem)
-    with tempfile.TemporaryDirectory(prefix="cnnkit-batch-") as scratch:
-        root = student.path
-        if student.kind == "zip":
-            root = Path(scratch) / "submission"
-            root.mkdir()
-            extract_zip(student.path, root)
-            root = unwrap(root)
+    with opened(student) as root:
         preflight(root)
         submission = load_submission(root)
     submission.path = student.path

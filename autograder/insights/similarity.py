@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import io
 import itertools
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .. import registry
-from ..batch.discover import discover
+from ..batch.discover import discover, opened
 from ..load import SubmissionError, load_submission, reference_submission
-from ..load.archive import extract_zip, unwrap
 
 #: A pair at or above this score for a module is flagged. Measured on the generated class (docs/insights.md):
 #: independent correct solutions score at most 0.38, copies (renamed, recommented, edited) 0.59 and more.
@@ -118,15 +116,7 @@ def stub_sources() -> list[str]:
 
 def read_author(student) -> Author:
     """The exercise modules of one student of ``batch.discover`` (a zip is extracted to a scratch folder)."""
-    if student.problem is not None:
-        raise SubmissionError(student.problem)
-    with tempfile.TemporaryDirectory(prefix="cnnkit-similarity-") as scratch:
-        root = student.path
-        if student.kind == "zip":
-            root = Path(scratch) / "submission"
-            root.mkdir()
-            extract_zip(student.path, root)
-            root = unwrap(root)
+    with opened(student) as root:
         files = load_submission(root).files
     return Author(student.id, modules_of(files))
 
