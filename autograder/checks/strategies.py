@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from torch.nn import functional as F
 
 dtypes = st.sampled_from([np.float32, np.float64])
 
@@ -54,6 +55,16 @@ def sparse_tensors(draw, shape: tuple[int, ...], dtype=None, low: int = -9, high
 def as_pair(value) -> tuple[int, int]:
     """An int or an (h, w) pair as a pair (for the oracles; the submission gets the original)."""
     return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def conv2d_output_shape(
+    in_channels: int, input_size, out_channels: int, kernel_size, padding=0, stride=1
+) -> torch.Size:
+    """The (1, c_o, h, w) that ``F.conv2d`` really produces for one image: the built-in is the oracle,
+    run on zeros (the drawn sizes are small; the meta device would import sympy mid-grading)."""
+    X = torch.zeros(1, in_channels, *as_pair(input_size))
+    K = torch.zeros(out_channels, in_channels, *as_pair(kernel_size))
+    return F.conv2d(X, K, padding=as_pair(padding), stride=as_pair(stride)).shape
 
 
 @st.composite

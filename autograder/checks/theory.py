@@ -182,14 +182,10 @@ def cost_property(ctx: Context) -> None:
     @ctx.given(S.conv_layer_sizes())
     def prop(sizes):
         c_i, h, w, c_o, k_h, k_w, padding, stride = sizes
-        weight = torch.empty(c_o, c_i, k_h, k_w, device="meta")
-        bias = torch.empty(c_o, device="meta")
-        Y = F.conv2d(torch.empty(1, c_i, h, w, device="meta"), weight, bias, padding=padding, stride=stride)
-        _, _, h_o, w_o = Y.shape
+        _, _, h_o, w_o = S.conv2d_output_shape(c_i, (h, w), c_o, (k_h, k_w), padding, stride)
+        weights = c_o * c_i * k_h * k_w
         expect_cost(
-            ctx,
-            sizes,
-            {"madds": weight.numel() * h_o * w_o, "params": weight.numel() + bias.numel(), "output_elems": Y.numel()},
+            ctx, sizes, {"madds": weights * h_o * w_o, "params": weights + c_o, "output_elems": c_o * h_o * w_o}
         )
 
     prop()
