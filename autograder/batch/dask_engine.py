@@ -11,6 +11,8 @@ student gets a row with ``Reason.CLUSTER_WORKER_LOST``, graded again on the next
 
 from __future__ import annotations
 
+import atexit
+import threading
 import uuid
 import warnings
 from collections import deque
@@ -20,6 +22,7 @@ from typing import Any, Callable, Iterator
 from ..load import Submission, SubmissionError
 from ..provenance import grader_identity
 from ..reasons import Reason
+from ..runner.workers import References
 from ..settings import Settings
 from ..text import Text
 from ..validation import SettingsError
@@ -65,14 +68,30 @@ def lost_workers(losses: int) -> Graded:
     )
 
 
+_references: References | None = None
+_references_lock = threading.Lock()
+
+
+def worker_references() -> References:
+    """The reference workers of this Dask worker process, shared by its tasks and stopped when it exits
+    (should it be killed, its sandboxed references die with it)."""
+    global _references
+    with _references_lock:
+        if _references is None:
+            _references = References()
+            atexit.register(_references.close)
+        return _references
+
+
 def grade_on_worker(submission: Submission, settings: Settings) -> Graded:
-    """The task: ``grade_submission`` on a Dask worker. Dask's own threads draw from the ``random``
-    module while the checks' hypothesis strategies run, which hypothesis takes for a strategy using
-    ``random`` and warns about on every task: not so here (the checks draw only from hypothesis)."""
+    """The task: ``grade_submission`` on a Dask worker, with the worker's shared references. Dask's
+    own threads draw from the ``random`` module while the checks' hypothesis strategies run, which
+    hypothesis takes for a strategy using ``random`` and warns about on every task: not so here (the
+    checks draw only from hypothesis)."""
     from hypothesis.errors import HypothesisDeprecationWarning
 
     warnings.filterwarnings("ignore", "Do not use the `random` module inside strategies", HypothesisDeprecationWarning)
-    return grade_submission(submission, settings)
+    return grade_submission(submission, settings, worker_references())
 
 
 class DaskEngine:

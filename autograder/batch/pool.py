@@ -4,10 +4,12 @@ pool on this machine; each grading runs its own worker processes."""
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import multiprocessing
 from typing import Callable, Iterator
 
 from ..load import SubmissionError
+from ..runner.workers import References
 from ..settings import Settings
 from .discover import Student
 from .student import Graded, grade_student, internal_error
@@ -30,22 +32,26 @@ class LocalPool:
     def grade(
         self, students: list[Student], settings: Settings, note: Callable[[str], None] | None = None
     ) -> Iterator[tuple[Student, Graded]]:
-        """Each student with its grading, as they finish (nothing to ``note``)."""
-        if self.kind == "process":
-            pool: concurrent.futures.Executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn")
-            )
-        else:
-            pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
-        try:
-            futures = {pool.submit(grade_student, student, settings): student for student in students}
-            for future in concurrent.futures.as_completed(futures):
-                try:
-                    graded = future.result()
-                except Exception as exc:  # e.g. a pool process died
-                    graded = internal_error(exc)
-                yield futures[future], graded
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
+        """Each student with its grading, as they finish (nothing to ``note``). The threads share
+        reference workers (``References``); each grading in a process pool starts its own."""
+        with References() as references:
+            if self.kind == "process":
+                pool: concurrent.futures.Executor = concurrent.futures.ProcessPoolExecutor(
+                    max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn")
+                )
+                task: Callable[[Student, Settings], Graded] = grade_student
+            else:
+                pool = concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="grade")
+                task = functools.partial(grade_student, references=references)
+            try:
+                futures = {pool.submit(task, student, settings): student for student in students}
+                for future in concurrent.futures.as_completed(futures):
+                    try:
+                        graded = future.result()
+                    except Exception as exc:  # e.g. a pool process died
+                        graded = internal_error(exc)
+                    yield futures[future], graded
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()

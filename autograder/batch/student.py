@@ -12,6 +12,7 @@ from ..provenance import grader_identity
 from ..reasons import Reason
 from ..registry import NAMES
 from ..runner import CheckResult, ExerciseResult, Report, grade
+from ..runner.workers import References
 from ..settings import Settings
 from ..text import Text
 from ..worker.sandbox import SandboxUnavailable
@@ -100,11 +101,12 @@ def pack(student: Student) -> Submission:
     return submission
 
 
-def grade_submission(submission: Submission, settings: Settings) -> Graded:
-    """Grade a packed submission here (in this machine's sandbox); never raises for a broken one."""
+def grade_submission(submission: Submission, settings: Settings, references: References | None = None) -> Graded:
+    """Grade a packed submission here (in this machine's sandbox), with the batch's ``references``;
+    never raises for a broken one."""
     started = time.perf_counter()
     try:
-        report = grade(submission, settings)
+        report = grade(submission, settings, references=references)
     except SubmissionError as exc:
         return failed(str(exc), seconds=time.perf_counter() - started)
     except SandboxUnavailable as exc:  # fail closed on this machine, as `grade` does
@@ -115,7 +117,7 @@ def grade_submission(submission: Submission, settings: Settings) -> Graded:
     return Graded(report, seconds=time.perf_counter() - started)
 
 
-def grade_student(student: Student, settings: Settings) -> Graded:
+def grade_student(student: Student, settings: Settings, references: References | None = None) -> Graded:
     """``pack`` and ``grade_submission`` in one call (the local pool's task); never raises."""
     started = time.perf_counter()
     try:
@@ -124,7 +126,7 @@ def grade_student(student: Student, settings: Settings) -> Graded:
         return failed(str(exc), seconds=time.perf_counter() - started)
     except Exception as exc:
         return internal_error(exc, time.perf_counter() - started)
-    graded = grade_submission(submission, settings)
+    graded = grade_submission(submission, settings, references)
     graded.seconds = time.perf_counter() - started
     return graded
 

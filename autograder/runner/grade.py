@@ -11,14 +11,21 @@ from ..load import Submission, load_submission
 from ..settings import Settings
 from ..worker import sandbox
 from .results import Report
-from .workers import Reference, WorkerPool
+from .workers import References, WorkerPool, reference_for
 
 
-def grade(path: str | Path | Submission, settings: Settings | None = None, **changes: Any) -> Report:
+def grade(
+    path: str | Path | Submission,
+    settings: Settings | None = None,
+    *,
+    references: References | None = None,
+    **changes: Any,
+) -> Report:
     """Grade the submission at ``path`` (or one already read, e.g. sent to a cluster worker) under
     ``settings`` (the defaults, with ``changes`` applied, e.g. ``grade(path, exercises=["corr2d"])``);
-    raise ``SubmissionError`` if it cannot be read and ``sandbox.SandboxUnavailable`` if its code could
-    not be isolated here (nothing runs then)."""
+    a batch passes its ``references`` to share the reference workers between its gradings. Raise
+    ``SubmissionError`` if it cannot be read and ``sandbox.SandboxUnavailable`` if its code could not
+    be isolated here (nothing runs then)."""
     settings = (settings or Settings()).replace(**changes) if changes else (settings or Settings())
     sandbox.require(settings.worker)
     started = time.perf_counter()
@@ -32,15 +39,14 @@ def grade(path: str | Path | Submission, settings: Settings | None = None, **cha
     )
     with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
         pool = WorkerPool(submission, Path(scratch) / "submission", settings.worker)
-        reference = Reference(Path(scratch) / "reference", settings.worker)
         try:
-            # Imported once the workers are starting (the checks import torch): the workers' imports
-            # of torch, in the sandbox, overlap this one.
-            from .exercise import run_exercises
+            with reference_for(references, Path(scratch) / "reference", settings.worker) as reference:
+                # Imported once the workers are starting (the checks import torch): the workers'
+                # imports of torch, in the sandbox, overlap this one.
+                from .exercise import run_exercises
 
-            report.exercises = run_exercises(pool, reference, settings, submission_end)
+                report.exercises = run_exercises(pool, reference, settings, submission_end)
         finally:
             pool.close()
-            reference.close()
     report.seconds = time.perf_counter() - started
     return report

@@ -6,8 +6,12 @@ their imports of torch, in the sandbox, overlap the grader's own.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import tempfile
+import threading
 from pathlib import Path
+from typing import Iterator
 
 from ..load import Submission, reference_submission
 from ..settings import WorkerConfig
@@ -62,9 +66,12 @@ class Reference:
     submission's first exercise runs) and loaded on first use (timing and rule checks compare with it)."""
 
     def __init__(self, scratch: Path, config: WorkerConfig):
+        self.config = config
         self._pool = WorkerPool(reference_submission(), scratch, dataclasses.replace(config, zygote=False))
         self._worker: WorkerHandle | None = self._pool.take(spare=False)
         self._loaded = False
+        #: How many gradings this reference has served (``References`` retires it after ``SERVINGS``).
+        self.servings = 0
 
     def __call__(self) -> WorkerHandle:
         if self._worker is None or not self._worker.alive:
@@ -84,3 +91,61 @@ class Reference:
     def close(self) -> None:
         if self._worker is not None:
             self._worker.kill()
+
+
+class References:
+    """Reference workers kept for the gradings of one batch: a grading borrows one and gives it back,
+    so a class pays one reference start (one import of torch) per grading running at once, not one per
+    student. The reference runs only trusted code on the grader's inputs, so nothing of one student
+    reaches the next; a reference retires after ``SERVINGS`` gradings, far inside its RLIMIT_CPU."""
+
+    SERVINGS = 100
+
+    def __init__(self) -> None:
+        self._idle: list[Reference] = []
+        self._lock = threading.Lock()
+        self._scratch = tempfile.TemporaryDirectory(prefix="cnnkit-references-")
+        self._started = 0
+
+    @contextlib.contextmanager
+    def borrow(self, config: WorkerConfig) -> Iterator[Reference]:
+        """An idle reference started with ``config`` (or a new one) for one grading."""
+        with self._lock:
+            reference = next((r for r in self._idle if r.config == config), None)
+            if reference is not None:
+                self._idle.remove(reference)
+            else:
+                self._started += 1
+                reference = Reference(Path(self._scratch.name) / f"reference{self._started}", config)
+        try:
+            yield reference
+        finally:
+            reference.servings += 1
+            with self._lock:
+                if reference.servings < self.SERVINGS and self._scratch is not None:
+                    self._idle.append(reference)
+                    reference = None
+            if reference is not None:
+                reference.close()
+
+    def close(self) -> None:
+        """Stop the idle references and remove their scratch space."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            scratch, self._scratch = self._scratch, None
+        for reference in idle:
+            reference.close()
+        if scratch is not None:
+            scratch.cleanup()
+
+    def __enter__(self) -> "References":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def reference_for(references: References | None, scratch: Path, config: WorkerConfig):
+    """A context giving one grading its reference: borrowed from ``references``, or (None) its own,
+    started in ``scratch`` and stopped when the grading ends."""
+    return references.borrow(config) if references is not None else contextlib.closing(Reference(scratch, config))

@@ -161,7 +161,7 @@ def test_internal_errors_do_not_stop_the_batch_and_are_retried(tmp_path, monkeyp
         copy_modules(ROOT / "solutions", submissions / name)
     calls = []
 
-    def broken_grader(submission, settings):
+    def broken_grader(submission, settings, references=None):
         calls.append(submission.path.name)
         raise RuntimeError("boom")
 
