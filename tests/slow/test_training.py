@@ -275,6 +275,20 @@ def test_floor_sits_above_every_network_that_did_not_learn(name):
     assert budgets.accuracy_credit(middle, budget) == pytest.approx(0.5)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a machine whose workers can use CUDA")
+def test_without_cuda_no_training_check_blames_the_student():
+    """``--device cuda`` where the workers cannot use CUDA is the grading machine's problem: every
+    check that needs the device says so (reason ``environment``), none fails the reference."""
+    report = grade(ROOT / "solutions", exercises=["training"], device="cuda", training_budget="small").to_dict()
+    checks = report["exercises"][0]["checks"]
+    assert {(c["status"], c["reason"]) for c in checks if c["status"] != "passed"} == {("error", "environment")}
+    assert {c["name"] for c in checks if c["reason"] == "environment"} >= {
+        "evaluate_accuracy",
+        "evaluate_accuracy_moves_batches",
+        "reaches_accuracy",
+    }
+
+
 # -- on a GPU ---------------------------------------------------------------------------------------
 @needs_cuda
 @pytest.mark.needs_data

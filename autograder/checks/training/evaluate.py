@@ -14,7 +14,7 @@ from ...text import Text
 from ..expect import judge_value_error
 from ..framework import CheckFailed, Context, Observation, checks_of, type_name
 from .budgets import DEFAULT_SEED
-from .observations import number
+from .observations import number, observe
 
 DEVICE_HINT = Text(
     "Call net.to(device) once, and X, y = X.to(device), y.to(device) for EVERY batch.",
@@ -85,11 +85,8 @@ def _calls(ctx: Context) -> list[Call]:
         case = accuracy_case(base + i)
         W, b, batches = case[:3]
         for device_arg, net_device in settings:
-            calls.append(
-                Call(
-                    device_arg, net_device, case, ctx.probe("evaluate_accuracy", W, b, batches, device_arg, net_device)
-                )
-            )
+            seen = observe(ctx, "evaluate_accuracy", W, b, batches, device_arg, net_device)
+            calls.append(Call(device_arg, net_device, case, seen))
     return calls
 
 

@@ -161,6 +161,8 @@ def evaluate_accuracy(sub: Lookup, W, b, batches: list, device, net_device=None)
 
     The classifier sits on ``net_device`` (the CPU by default), the batches on the CPU.
     """
+    if any(d is not None and _cuda_missing(d) for d in (device, net_device)):
+        return {"cuda_unavailable": True}
     net = nn.Sequential(nn.Flatten(), nn.Linear(W.shape[1], W.shape[0]))
     with torch.no_grad():
         net[1].weight.copy_(W)
