@@ -38,13 +38,6 @@ def parse_save(value: str) -> tuple[str, str]:
     return fmt, path
 
 
-def parse_percent(value: str) -> float:
-    try:
-        return validation.percent(value)
-    except SettingsError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def add_grade_parser(commands: argparse._SubParsersAction) -> None:
     g = commands.add_parser(
         "grade", help="grade one submission", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -73,7 +66,7 @@ def add_grade_parser(commands: argparse._SubParsersAction) -> None:
     g.add_argument("--format", choices=sorted(FORMATS), default="text", help="what to print (default: text)")
     g.add_argument(
         "--fail-under",
-        type=parse_percent,
+        type=validation.argument_type(validation.percent),
         metavar="PERCENT",
         help="exit with status 1 when the score is below PERCENT of the points graded (all "
         "exercises: 100 points, so points and percent agree; with --only, of those exercises' points)",

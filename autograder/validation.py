@@ -7,9 +7,10 @@ was expected and what came. Each function returns the value in its canonical for
 
 from __future__ import annotations
 
+import argparse
 import math
 import re
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from . import registry
 from .text import LANGUAGES
@@ -73,6 +74,27 @@ def count(value: Any) -> int:
     return value
 
 
+def whole_number(value: Any) -> int:
+    """A whole number of at least 1, as an int or as text (a command-line value)."""
+    text = value if isinstance(value, str) else None
+    if isinstance(value, bool) or not (isinstance(value, int) or (text is not None and text.isdigit())):
+        raise SettingsError(f"expected a whole number of at least 1, got {value!r}")
+    if int(value) < 1:
+        raise SettingsError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
+def share(value: Any) -> float:
+    """A share between 0 (excluded) and 1, e.g. of a submission's code."""
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        result = float("nan")
+    if not 0 < result <= 1:
+        raise SettingsError(f"expected a share of code between 0 (excluded) and 1, e.g. 0.5, got {value!r}")
+    return result
+
+
 def percent(value: Any) -> float:
     """A percentage from 0 to 100."""
     try:
@@ -120,3 +142,19 @@ def seed(value: Any) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise SettingsError(f"a seed must be a whole number, not {value!r}")
     return value
+
+
+T = TypeVar("T")
+
+
+def argument_type(check: Callable[[Any], T]) -> Callable[[str], T]:
+    """``check`` as an argparse ``type=``: its refusal becomes argparse's usage error, message kept."""
+
+    def parse(value: str) -> T:
+        try:
+            return check(value)
+        except SettingsError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = check.__name__
+    return parse

@@ -29,14 +29,8 @@ Exit status: 0 when the batch completed (whatever the scores), 2 when it could n
 """
 
 
-def positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value!r}")
-    return number
+#: ``-j``, ``--workers``, ``--slurm-cores``: a whole number of at least 1.
+POSITIVE = validation.argument_type(validation.whole_number)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -59,7 +53,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "-j",
         "--jobs",
-        type=positive,
+        type=POSITIVE,
         metavar="N",
         help="students graded at once (default: 1); with a LocalCluster, by each of its worker processes",
     )
@@ -92,7 +86,7 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     )
     dask.add_argument(
         "--workers",
-        type=positive,
+        type=POSITIVE,
         metavar="N",
         help="worker processes of the LocalCluster (default: half this machine's cores), or most Slurm jobs "
         "at once (default: 4)",
@@ -106,7 +100,7 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     )
     dask.add_argument("--slurm-partition", metavar="NAME", help="the partition (queue) of the worker jobs")
     dask.add_argument(
-        "--slurm-cores", type=positive, metavar="N", help="cores of one job: the students its worker grades at once"
+        "--slurm-cores", type=POSITIVE, metavar="N", help="cores of one job: the students its worker grades at once"
     )
     dask.add_argument(
         "--slurm-memory",

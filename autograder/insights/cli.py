@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..text import LANGUAGES, Text
+from ..validation import argument_type, share, whole_number
 from .classpage import write_class_report
 from .similarity import DEFAULT_THRESHOLD, similarity
 from .similaritypage import MAX_SHOWN, summary_line, write_similarity_report
@@ -27,24 +28,6 @@ SIMILARITY_EXAMPLES = """examples:
 SUBMISSIONS holds one folder, .zip or notebook per student, as for grade-all. Nothing is run.
 Exit status: 0 when the report was written (whatever it found), 2 when it could not run.
 """
-
-
-def threshold(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1.0
-    if not 0 < number <= 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a share of code between 0 (excluded) and 1, e.g. 0.5, got {value!r}"
-        )
-    return number
-
-
-def positive(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
-    return int(value)
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -79,7 +62,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     )
     s.add_argument(
         "--threshold",
-        type=threshold,
+        type=argument_type(share),
         default=DEFAULT_THRESHOLD,
         metavar="T",
         help=f"flag a pair whose score for a module is at least T (default: {DEFAULT_THRESHOLD})",
@@ -91,7 +74,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     )
     s.add_argument(
         "--show",
-        type=positive,
+        type=argument_type(whole_number),
         default=MAX_SHOWN,
         metavar="N",
         help=f"flagged pairs shown side by side, highest scores first (default: {MAX_SHOWN}; the CSV has all)",
