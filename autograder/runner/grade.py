@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from ..load import Submission, load_submission
 from ..settings import Settings
 from ..worker import sandbox
 from .results import Report
+from .scratch import scratch_folder
 from .workers import References, WorkerPool, reference_for
 
 
@@ -37,10 +37,10 @@ def grade(
         settings=settings,
         sandbox=sandbox.describe_isolation(settings.worker),
     )
-    with tempfile.TemporaryDirectory(prefix="cnnkit-grade-") as scratch:
-        pool = WorkerPool(submission, Path(scratch) / "submission", settings.worker)
+    with scratch_folder("grade") as scratch:
+        pool = WorkerPool(submission, scratch / "submission", settings.worker)
         try:
-            with reference_for(references, Path(scratch) / "reference", settings.worker) as reference:
+            with reference_for(references, scratch / "reference", settings.worker) as reference:
                 # Imported once the workers are starting (the checks import torch): the workers'
                 # imports of torch, in the sandbox, overlap this one.
                 from .exercise import run_exercises

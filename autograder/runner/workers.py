@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import tempfile
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +18,7 @@ from ..worker import sandbox
 from ..worker.client import WorkerError, WorkerHandle, WorkerProcess
 from ..worker.space import WorkerSpace, prepare_space
 from ..worker.zygote import Zygote
+from .scratch import scratch_folder
 
 
 class WorkerPool:
@@ -104,7 +104,8 @@ class References:
     def __init__(self) -> None:
         self._idle: list[Reference] = []
         self._lock = threading.Lock()
-        self._scratch = tempfile.TemporaryDirectory(prefix="cnnkit-references-")
+        self._scratch: contextlib.ExitStack | None = contextlib.ExitStack()
+        self._folder = self._scratch.enter_context(scratch_folder("references"))
         self._started = 0
 
     @contextlib.contextmanager
@@ -116,7 +117,7 @@ class References:
                 self._idle.remove(reference)
             else:
                 self._started += 1
-                reference = Reference(Path(self._scratch.name) / f"reference{self._started}", config)
+                reference = Reference(self._folder / f"reference{self._started}", config)
         try:
             yield reference
         finally:
@@ -136,7 +137,7 @@ class References:
         for reference in idle:
             reference.close()
         if scratch is not None:
-            scratch.cleanup()
+            scratch.close()
 
     def __enter__(self) -> "References":
         return self
