@@ -96,20 +96,31 @@ def score_histogram(
 
 
 def accuracy_histogram(
-    values: Sequence[float], threshold: float | None, xlabel: str, ylabel: str, threshold_label: str
+    values: Sequence[float],
+    threshold: float | None,
+    xlabel: str,
+    ylabel: str,
+    threshold_label: str,
+    floor: float | None = None,
+    floor_label: str = "",
 ) -> bytes:
-    """Measured test accuracies in bins of 0.02, with the budget's threshold as a dashed line."""
+    """Measured test accuracies in bins of 0.02, with the budget's threshold as a dashed line and its
+    floor (no credit at or below it) as a dotted one."""
     from matplotlib.figure import Figure
 
     with fonts():
         figure = Figure(figsize=(9, 2.8), layout="constrained")
         axes = figure.add_subplot()
-        start = int(min([*values, threshold if threshold is not None else 1.0, 0.5]) * 50) / 50
+        marks = [m for m in (threshold, floor) if m is not None]
+        start = int(min([*values, *marks, 0.5]) * 50) / 50
         edges = [start + 0.02 * i for i in range(round((1.0 - start) / 0.02) + 1)]
         axes.hist(list(values), bins=edges, color=ACCURACY_COLOUR, edgecolor="white")
         if threshold is not None:
             axes.axvline(threshold, color=THRESHOLD_COLOUR, linestyle="--", linewidth=2, label=threshold_label)
-            axes.legend(loc="upper left", frameon=False)
+        if floor is not None:
+            axes.axvline(floor, color=THRESHOLD_COLOUR, linestyle=":", linewidth=2, label=floor_label)
+        if marks:
+            axes.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, frameon=False)
         axes.set_xlim(start, 1.0)
         finish(axes, xlabel, ylabel)
         return png(figure)

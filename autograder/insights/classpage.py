@@ -51,6 +51,8 @@ LABELS = {
     "training": Text("Training: the accuracies the grader measured", "训练：评分程序测得的精度"),
     "accuracy": Text("test accuracy (official test set)", "测试精度（官方测试集）"),
     "threshold": Text("threshold of the budget", "训练预算的阈值"),
+    "floor": Text("no credit at or below", "不高于此值不得分"),
+    "in_band": Text("partial credit (between the two)", "部分得分（介于两者之间）"),
     "budget": Text("training budget", "训练预算"),
     "reached": Text("reached the threshold", "达到阈值"),
     "trained": Text("trained networks measured", "测得精度的网络"),
@@ -129,7 +131,13 @@ def pictures(report: ClassReport, lang: str) -> dict[str, bytes]:
     if report.accuracies is not None:
         acc = report.accuracies
         found["accuracies"] = accuracy_histogram(
-            acc.values, acc.threshold, t["accuracy"], t["count"], f"{t['threshold']} ({acc.budget})"
+            acc.values,
+            acc.threshold,
+            t["accuracy"],
+            t["count"],
+            f"{t['threshold']} ({acc.budget})",
+            acc.floor,
+            t["floor"],
         )
     return found
 
@@ -231,14 +239,26 @@ def markdown(report: ClassReport, lang: str = "en") -> str:
     if a is not None:
         out += [f"## {t['training']}", ""]
         threshold = number(a.threshold, 2) if a.threshold is not None else t["no_threshold"]
+        floor = number(a.floor, 2) if a.floor is not None else "–"
         out += table(
-            [t["trained"], t["budget"], t["threshold"], t["reached"], t["median"], t["range"]],
+            [
+                t["trained"],
+                t["budget"],
+                t["threshold"],
+                t["floor"],
+                t["reached"],
+                t["in_band"],
+                t["median"],
+                t["range"],
+            ],
             [
                 [
                     str(len(a.values)),
                     markdown_text(str(a.budget)),
                     threshold,
+                    floor,
                     str(a.passed),
+                    str(a.in_band),
                     f"{a.median:.3f}",
                     f"{a.values[0]:.3f}–{a.values[-1]:.3f}",
                 ]

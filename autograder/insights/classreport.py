@@ -128,6 +128,8 @@ class Accuracies:
     values: list[float]
     budget: str | None
     threshold: float | None
+    #: At or below it the accuracy earns nothing; between it and the threshold, a share (None: no band).
+    floor: float | None = None
 
     @property
     def median(self) -> float:
@@ -136,6 +138,13 @@ class Accuracies:
     @property
     def passed(self) -> int:
         return sum(v >= self.threshold for v in self.values) if self.threshold is not None else len(self.values)
+
+    @property
+    def in_band(self) -> int:
+        """How many earned part of the accuracy's points (above the floor, below the threshold)."""
+        if self.floor is None or self.threshold is None:
+            return 0
+        return sum(self.floor < v < self.threshold for v in self.values)
 
 
 @dataclass
@@ -370,7 +379,8 @@ def accuracies(students: list[Student]) -> Accuracies | None:
     if not values:
         return None
     budget = budgets.most_common(1)[0][0]
-    return Accuracies(sorted(values), budget, budget_threshold(budget))
+    known = BUDGETS.get(budget) if isinstance(budget, str) else None
+    return Accuracies(sorted(values), budget, budget_threshold(budget), known.floor if known else None)
 
 
 def budget_threshold(budget: str | None) -> float | None:

@@ -25,8 +25,8 @@ from autograder import cli, registry
 from autograder.insights import charts
 from autograder.insights.classpage import REASONS, markdown
 from autograder.insights.classpage import html as class_html
+from autograder.insights.classreport import Accuracies, anonymised, class_report, measured_accuracy, shape
 from autograder.insights.classreport import Student as Record
-from autograder.insights.classreport import anonymised, class_report, measured_accuracy, shape
 from autograder.insights.similarity import REFERENCE_ID, similarity
 from autograder.insights.similaritypage import csv_text
 from autograder.insights.similaritypage import html as similarity_html
@@ -273,6 +273,13 @@ def test_accuracies_against_the_budget_threshold(synthetic):
     a = class_report(synthetic).accuracies
     assert a.values == [0.1, 0.65, 0.69, 0.7, 0.705, 0.71, 0.72, 0.74]
     assert (a.budget, a.threshold, a.passed) == ("standard", 0.48, 7)
+    assert (a.floor, a.in_band) == (0.15, 0)  # 0.1 earned nothing, the others everything
+
+
+def test_the_credit_band_counts_what_lies_strictly_between_floor_and_threshold():
+    band = Accuracies([0.1, 0.15, 0.3, 0.47, 0.48, 0.7], "standard", 0.48, 0.15)
+    assert (band.passed, band.in_band) == (2, 2)
+    assert Accuracies([0.3], "small", None, None).in_band == 0
 
 
 def test_ungraded_by_reason_code(synthetic):
