@@ -1,5 +1,5 @@
 """The local executor: students graded at once by the threads (the default) or the processes of a
-pool on this machine; each grading runs its own worker processes."""
+pool on this machine; each grading runs its own workers, and the threads share reference workers."""
 
 from __future__ import annotations
 
