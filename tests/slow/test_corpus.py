@@ -36,10 +36,10 @@ Speed: one grading run costs 3-10 s (every worker imports torch), a training run
 the selected cases are graded up front by a module-scoped fixture, two runs at a time, and the
 tests read the cached reports. Wrong and correct cases of exercises that do not import each
 other's modules share one submission and one run (e.g. a corr2d case with a lenet case: the
-lenet worker never imports corr2d.py), which saves a reference worker per case. While the fixture
-grades, hypothesis does not shrink counterexamples (a failing property check then costs about a
-second instead of up to 30 s); pass/fail are unchanged, only the counterexample in a message may
-not be minimal.
+lenet worker never imports corr2d.py), and the runs share their reference workers as grade-all's
+threads do (``runner.workers.References``). While the fixture grades, hypothesis does not shrink
+counterexamples (a failing property check then costs about a second instead of up to 30 s);
+pass/fail are unchanged, only the counterexample in a message may not be minimal.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ from autograder.registry import NAMES as EXERCISE_NAMES
 from autograder.report import validate
 from autograder.runner import grade
 from autograder.runner.results import STATUSES
+from autograder.runner.workers import References
 from autograder.settings import WorkerConfig
 
 HERE = Path(__file__).resolve().parent
@@ -471,7 +472,7 @@ class Graded:
     seconds: float
 
 
-def grade_bundle(cases: list[Case], root: Path, known: dict) -> Graded:
+def grade_bundle(cases: list[Case], root: Path, known: dict, references: References) -> Graded:
     only = [name for name in EXERCISE_NAMES if name in {c.exercise for c in cases}]
     config: dict = dict(SHORT_BUDGETS.get(cases[0].key, {}))
     if cases[0].category == "hostile":
@@ -480,7 +481,8 @@ def grade_bundle(cases: list[Case], root: Path, known: dict) -> Graded:
         timeout = ATTACKS[cases[0].key].call_timeout if cases[0].key in ATTACKS else HOSTILE_CALL_TIMEOUT
         config |= {"call_timeout": timeout} if timeout is not None else {}
     start = time.perf_counter()
-    report = grade(make_submission(root, cases), exercises=only, worker=WorkerConfig(**config))
+    submission = make_submission(root, cases)
+    report = grade(submission, exercises=only, worker=WorkerConfig(**config), references=references)
     return Graded(cases, only, report.to_dict(), time.perf_counter() - start)
 
 
@@ -513,12 +515,14 @@ def corpus_results(request, tmp_path_factory):
     settings.load_profile(NO_SHRINK)
     started = time.perf_counter()
     executor = ThreadPoolExecutor(PARALLEL, thread_name_prefix="corpus")
+    references = References()  # shared by the runs, as grade-all's threads share them
     futures: dict[str, Future] = {}
     for index, group in enumerate(groups):
-        future = executor.submit(grade_bundle, group, base / f"run{index:03d}", known)
+        future = executor.submit(grade_bundle, group, base / f"run{index:03d}", known, references)
         futures.update({case.id: future for case in group})
-    yield {"futures": futures, "known": known, "pwned_before": before}
+    yield {"futures": futures, "known": known, "pwned_before": before, "references": references}
     executor.shutdown(wait=True, cancel_futures=True)  # after -x / Ctrl-C: do not grade the rest
+    references.close()
     settings.load_profile(previous)
     total = time.perf_counter() - started
     runs = {id(f): f.result() for f in futures.values() if f.done() and not f.cancelled() and not f.exception()}
@@ -633,9 +637,11 @@ def test_hostile_fails_safely(case: Case, corpus_results):
 
 
 def test_no_worker_left_behind(corpus_results):
-    """Once every selected case is graded, no process started by the grader is still running."""
+    """Once every selected case is graded and the shared reference workers are stopped (as grade-all
+    stops them when its batch ends), no process started by the grader is still running."""
     for future in corpus_results["futures"].values():
         future.exception()  # waits; errors are reported by the case's own test
+    corpus_results["references"].close()
     deadline = time.monotonic() + 5  # a process being killed may take a moment to go
     while (children := running_children()) and time.monotonic() < deadline:
         time.sleep(0.2)
