@@ -146,7 +146,9 @@ class References:
         self.close()
 
 
-def reference_for(references: References | None, scratch: Path, config: WorkerConfig):
+def reference_for(
+    references: References | None, scratch: Path, config: WorkerConfig
+) -> contextlib.AbstractContextManager[Reference]:
     """A context giving one grading its reference: borrowed from ``references``, or (None) its own,
     started in ``scratch`` and stopped when the grading ends."""
     return references.borrow(config) if references is not None else contextlib.closing(Reference(scratch, config))
