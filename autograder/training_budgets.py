@@ -1,6 +1,7 @@
-"""How the grader trains a submission's ``train_ch6``: the budgets (``--training-budget``).
+"""How the grader trains a submission's ``train_ch6``: the budgets (``--training-budget``) and the
+credit an accuracy earns under one.
 
-Data, without torch, so the command lines can offer the budgets before a grading has started its
+Without torch, so the command lines can offer the budgets before a grading has started its
 workers. The thresholds are calibrated on the reference (``checks/training/budgets.py`` draws the
 split and reads ``calibration.json``); ``docs/training-threshold.md`` says how and why.
 """
@@ -31,6 +32,17 @@ class Budget:
     timeout: float
     reference: str
     floor: float | None = None
+
+
+def accuracy_credit(accuracy: float, b: Budget) -> float:
+    """The share of ``reaches_accuracy``'s points that a trained network's test accuracy earns: all
+    at or above the budget's threshold, none at or below its floor, linear in between (all where
+    the budget requires no accuracy)."""
+    if b.threshold is None or accuracy >= b.threshold:
+        return 1.0
+    if b.floor is None or accuracy <= b.floor:
+        return 0.0
+    return (accuracy - b.floor) / (b.threshold - b.floor)
 
 
 BUDGETS = {

@@ -76,10 +76,8 @@ def count(value: Any) -> int:
 
 def whole_number(value: Any) -> int:
     """A whole number of at least 1, as an int or as text (a command-line value)."""
-    text = value if isinstance(value, str) else None
-    if isinstance(value, bool) or not (isinstance(value, int) or (text is not None and text.isdigit())):
-        raise SettingsError(f"expected a whole number of at least 1, got {value!r}")
-    if int(value) < 1:
+    whole = type(value) is int or (isinstance(value, str) and value.isdigit())
+    if not whole or int(value) < 1:
         raise SettingsError(f"expected a whole number of at least 1, got {value!r}")
     return int(value)
 

@@ -20,7 +20,7 @@ from typing import Any
 from .. import registry
 from ..reasons import Reason
 from ..report import validate
-from ..training_budgets import BUDGETS
+from ..training_budgets import BUDGETS, Budget, accuracy_credit
 
 #: Reasons meaning the student did not try: the stub still raises NotImplementedError.
 NOT_ATTEMPTED = {Reason.NOT_IMPLEMENTED}
@@ -123,13 +123,24 @@ class ScoreSummary:
 
 @dataclass
 class Accuracies:
-    """The test accuracies the grader measured after training each student's ``train_ch6``."""
+    """The test accuracies the grader measured after training each student's ``train_ch6``, and the
+    budget they were trained under (its threshold and floor: ``training_budgets``)."""
 
     values: list[float]
     budget: str | None
-    threshold: float | None
-    #: At or below it the accuracy earns nothing; between it and the threshold, a share (None: no band).
-    floor: float | None = None
+
+    @property
+    def rules(self) -> Budget | None:
+        return BUDGETS.get(self.budget) if isinstance(self.budget, str) else None
+
+    @property
+    def threshold(self) -> float | None:
+        return self.rules.threshold if self.rules else None
+
+    @property
+    def floor(self) -> float | None:
+        """At or below it the accuracy earns nothing; up to the threshold, a share (None: no band)."""
+        return self.rules.floor if self.rules else None
 
     @property
     def median(self) -> float:
@@ -137,14 +148,15 @@ class Accuracies:
 
     @property
     def passed(self) -> int:
-        return sum(v >= self.threshold for v in self.values) if self.threshold is not None else len(self.values)
+        """How many earned all of the accuracy's points (every one, where the budget requires none)."""
+        rules = self.rules
+        return sum(accuracy_credit(v, rules) == 1 for v in self.values) if rules else len(self.values)
 
     @property
     def in_band(self) -> int:
-        """How many earned part of the accuracy's points (above the floor, below the threshold)."""
-        if self.floor is None or self.threshold is None:
-            return 0
-        return sum(self.floor < v < self.threshold for v in self.values)
+        """How many earned part of the accuracy's points."""
+        rules = self.rules
+        return sum(0 < accuracy_credit(v, rules) < 1 for v in self.values) if rules else 0
 
 
 @dataclass
@@ -379,13 +391,7 @@ def accuracies(students: list[Student]) -> Accuracies | None:
     if not values:
         return None
     budget = budgets.most_common(1)[0][0]
-    known = BUDGETS.get(budget) if isinstance(budget, str) else None
-    return Accuracies(sorted(values), budget, budget_threshold(budget), known.floor if known else None)
-
-
-def budget_threshold(budget: str | None) -> float | None:
-    """The accuracy the training budget requires (``training_budgets.py``)."""
-    return BUDGETS[budget].threshold if budget in BUDGETS else None
+    return Accuracies(sorted(values), budget)
 
 
 def ungraded(students: list[Student]) -> Ungraded:

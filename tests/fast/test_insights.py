@@ -277,9 +277,10 @@ def test_accuracies_against_the_budget_threshold(synthetic):
 
 
 def test_the_credit_band_counts_what_lies_strictly_between_floor_and_threshold():
-    band = Accuracies([0.1, 0.15, 0.3, 0.47, 0.48, 0.7], "standard", 0.48, 0.15)
-    assert (band.passed, band.in_band) == (2, 2)
-    assert Accuracies([0.3], "small", None, None).in_band == 0
+    band = Accuracies([0.1, 0.15, 0.3, 0.47, 0.48, 0.7], "standard")
+    assert (band.threshold, band.floor, band.passed, band.in_band) == (0.48, 0.15, 2, 2)
+    assert (Accuracies([0.3], "small").passed, Accuracies([0.3], "small").in_band) == (1, 0)
+    assert (Accuracies([0.3], "retired").threshold, Accuracies([0.3], "retired").passed) == (None, 1)
 
 
 def test_ungraded_by_reason_code(synthetic):

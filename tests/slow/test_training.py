@@ -18,7 +18,7 @@ import cnnkit
 from autograder.checks.training import budgets, observations
 from autograder.checks.training import train as checks
 from autograder.runner import grade
-from autograder.training_budgets import BUDGETS
+from autograder.training_budgets import BUDGETS, accuracy_credit
 from autograder.worker.runtime import netspec, probes
 from solutions.lenet import lenet
 from solutions.training import evaluate_accuracy_gpu, init_weights, train_ch6
@@ -258,7 +258,7 @@ def recorded(prefix: str) -> dict[str, float]:
 def test_every_recorded_reference_seed_earns_full_marks(name):
     accuracies = recorded(f"{name}/")
     assert accuracies, f"no calibration of the {name!r} budget"
-    short = {seed: value for seed, value in accuracies.items() if budgets.accuracy_credit(value, BUDGETS[name]) < 1}
+    short = {seed: value for seed, value in accuracies.items() if accuracy_credit(value, BUDGETS[name]) < 1}
     assert not short, f"reference seeds below full marks: {short}"
 
 
@@ -270,9 +270,9 @@ def test_floor_sits_above_every_network_that_did_not_learn(name):
     assert len(plateau) >= 10, f"{len(plateau)} networks that did not learn recorded, at least 10 are needed"
     assert budget.floor >= max(plateau.values()) + MARGIN, (budget.floor, max(plateau.values()))
     assert budget.floor < budget.threshold
-    assert budgets.accuracy_credit(max(plateau.values()), budget) == 0
+    assert accuracy_credit(max(plateau.values()), budget) == 0
     middle = (budget.floor + budget.threshold) / 2
-    assert budgets.accuracy_credit(middle, budget) == pytest.approx(0.5)
+    assert accuracy_credit(middle, budget) == pytest.approx(0.5)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a machine whose workers can use CUDA")

@@ -23,17 +23,6 @@ TRAINING_SPLIT = 60_000
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
-def accuracy_credit(accuracy: float, b: Budget) -> float:
-    """The share of ``reaches_accuracy``'s points that a trained network's test accuracy earns: all
-    at or above the budget's threshold, none at or below its floor, linear in between (all where
-    the budget requires no accuracy)."""
-    if b.threshold is None or accuracy >= b.threshold:
-        return 1.0
-    if b.floor is None or accuracy <= b.floor:
-        return 0.0
-    return (accuracy - b.floor) / (b.threshold - b.floor)
-
-
 def split(seed: int, b: Budget) -> tuple[torch.Tensor, torch.Tensor]:
     """(the images to train on, the held-out images of ``test_iter``) as indices into the training
     split: a seeded draw, so a run is repeatable and the parent knows which images were held out."""

@@ -18,8 +18,9 @@ from typing import Any
 import torch
 
 from ...text import Text
+from ...training_budgets import accuracy_credit
 from ..framework import CheckFailed, Context, Partial, Verdict, checks_of, type_name
-from .budgets import accuracy_credit, training_seed
+from .budgets import training_seed
 from .evaluate import DEVICE_HINT
 from .observations import (
     LR_RESPONSE,
@@ -362,7 +363,7 @@ LEARNING_HINT = Text(
 def reaches_accuracy(ctx: Context, seen: dict) -> Verdict:
     """Partial credit where the maths is partial: the accuracy is a measurement, and a network that
     learned a little has done part of the work. The band's ends come from the calibration
-    (``budgets.accuracy_credit``, docs/training-threshold.md)."""
+    (``training_budgets.accuracy_credit``, docs/training-threshold.md)."""
     accuracy = accuracy_of(seen.get("state"), *official_test_set(data_root(ctx)))
     b, call = budget(ctx), call_text(ctx)
     if b.threshold is None:  # the smoke-test budget: measured and reported, not required
