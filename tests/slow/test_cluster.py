@@ -219,6 +219,18 @@ def test_an_interrupted_client_stops_its_cluster_and_resumes(tmp_path):
     assert gradebook(results) == {name: [FULL, "14", "12", "ok"] for name in names}
 
 
+def grading_now(worker: psutil.Process) -> bool:
+    """Whether a Dask worker process runs a grading's sandboxed workers (they live in its
+    ``cnnkit-grade-*`` folder; the reference workers it keeps between gradings do not)."""
+    for child in worker.children(recursive=True):
+        try:
+            if any("cnnkit-grade-" in part for part in child.cmdline()):
+                return True
+        except psutil.Error:  # gone meanwhile
+            continue
+    return False
+
+
 class WorkerKiller(threading.Thread):
     """Kills, with SIGKILL, the Dask worker process grading a chosen student once it runs that
     student's grading workers: ``unlucky`` once, ``doomed`` every time."""
@@ -236,7 +248,7 @@ class WorkerKiller(threading.Thread):
                 student = key[1] if isinstance(key, tuple) else None
                 if student == self.doomed or (student == self.unlucky and not self.kills[self.unlucky]):
                     pid = client.run(os.getpid, workers=[worker])[worker]
-                    if psutil.Process(pid).children():
+                    if grading_now(psutil.Process(pid)):
                         return student, pid
         return None
 
