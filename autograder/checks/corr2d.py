@@ -110,6 +110,11 @@ def expect_floating_result(ctx: Context, X: torch.Tensor, K: torch.Tensor) -> No
         )
 
 
+#: Tolerances for gradients: through a float64 result, and through a float32 one.
+TIGHT = {"rtol": 1e-6, "atol": 1e-8}
+FLOAT32 = {"rtol": 1e-4, "atol": 1e-5}
+
+
 def backward_through(ctx: Context, X: torch.Tensor, K: torch.Tensor, G: torch.Tensor) -> dict:
     """The ``gradients`` probe: Y = corr2d(X, K) on inputs that require grad, then sum(Y * G).backward().
     A failure there (typically "does not require grad": Y is cut off from X and K) is explained."""
@@ -163,8 +168,9 @@ def differentiable(ctx: Context) -> None:
             want,
             f"gradient of sum(corr2d(X, K) * G) with respect to {name}",
             {"X": X, "K": K},
-            rtol=1e-6,
-            atol=1e-8,
+            # Gradients through a float32 result (the book fills torch.zeros(...), float32) carry its
+            # rounding: judged at float32's precision, float64's otherwise.
+            **(TIGHT if got["Y"].dtype == torch.float64 else FLOAT32),
         )
 
 
